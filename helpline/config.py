@@ -1,0 +1,224 @@
+"""Settings: defaults in code, then the environment (and a ``.env`` file), then a test mapping.
+
+Every setting is listed in the README. :func:`load_settings` checks them all at start and raises one
+:class:`~helpline.errors.SettingsError` that names each bad variable and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+import phonenumbers
+from dotenv import dotenv_values
+
+from helpline.errors import SettingsError
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The helpline's settings, validated. Build with :func:`load_settings`."""
+
+    redis_url: str | None = None
+    data_dir: Path = Path("var")
+    flows_dir: Path = PROJECT_DIR / "flows"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    signature_check: bool = True
+    public_url: str | None = None
+    secret_key: str = ""
+    org_name: str = "Example Recovery Center"
+    org_phone: str = "+15555550100"
+    org_hours: str = "Mon-Fri 8am-8pm, Sat-Sun 9am-5pm"
+    helpline_number: str = "+15555550199"
+    staff_alert_numbers: tuple[str, ...] = ()
+    default_region: str = "US"
+    conversation_ttl: int = 24 * 3600
+    max_request_bytes: int = 64 * 1024
+    port: int = 5000
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def twilio_configured(self) -> bool:
+        """True when real Twilio credentials are set (otherwise outbound messages go to the local outbox)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def signing_token(self) -> str:
+        """The token webhook signatures are checked with: Twilio's auth token, or a local one for development."""
+        return self.twilio_auth_token or self.extra["local_auth_token"]
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The settings that content texts may use, e.g. ``{org_phone}``, formatted for reading."""
+        return {
+            "org_name": self.org_name,
+            "org_phone": display_number(self.org_phone, self.default_region),
+            "org_hours": self.org_hours,
+            "helpline_number": display_number(self.helpline_number, self.default_region),
+        }
+
+
+def display_number(e164: str, region: str) -> str:
+    """A number as people in ``region`` write it: "+15555550100" -> "(555) 555-0100"."""
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region or number.country_code == 1 and region == "US":
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+ENV_VARS = {
+    "REDIS_URL": "redis_url",
+    "HELPLINE_DATA_DIR": "data_dir",
+    "FLOWS_DIR": "flows_dir",
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_SIGNATURE_CHECK": "signature_check",
+    "PUBLIC_URL": "public_url",
+    "SECRET_KEY": "secret_key",
+    "ORG_NAME": "org_name",
+    "ORG_PHONE": "org_phone",
+    "ORG_HOURS": "org_hours",
+    "HELPLINE_NUMBER": "helpline_number",
+    "STAFF_ALERT_NUMBERS": "staff_alert_numbers",
+    "DEFAULT_REGION": "default_region",
+    "CONVERSATION_TTL": "conversation_ttl",
+    "MAX_REQUEST_BYTES": "max_request_bytes",
+    "PORT": "port",
+    "LOG_LEVEL": "log_level",
+}
+
+
+def load_settings(overrides: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None,
+                  dotenv: str | Path | None = ".env") -> Settings:
+    """Defaults, then ``.env``, then the environment, then ``overrides`` (field names or variable names)."""
+    raw: dict[str, object] = {}
+    if dotenv and Path(dotenv).is_file():
+        raw.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    raw.update(os.environ if environ is None else environ)
+    values: dict[str, object] = {ENV_VARS[k]: v for k, v in raw.items() if k in ENV_VARS and v != ""}
+    for key, value in (overrides or {}).items():
+        values[ENV_VARS.get(key, key)] = value
+    return _validate(values)
+
+
+def _validate(values: dict[str, object]) -> Settings:
+    errors: list[str] = []
+    out: dict[str, object] = {}
+    names = {v: k for k, v in ENV_VARS.items()}
+    region = str(values.get("default_region", Settings.default_region)).upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        errors.append(f"DEFAULT_REGION: {region!r} is not a region code like US or GB")
+        region = "US"
+    out["default_region"] = region
+
+    def number(field_name: str, value: object) -> str | None:
+        try:
+            parsed = phonenumbers.parse(str(value), region)
+        except phonenumbers.NumberParseException as exc:
+            errors.append(f"{names[field_name]}: {value!r} is not a phone number ({exc})")
+            return None
+        if not phonenumbers.is_possible_number(parsed):
+            errors.append(f"{names[field_name]}: {value!r} is not a possible phone number")
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    for key, value in values.items():
+        if key == "default_region":
+            continue
+        if key not in Settings.__dataclass_fields__:
+            errors.append(f"unknown setting {key!r}")
+            continue
+        if key in ("data_dir", "flows_dir"):
+            out[key] = Path(str(value))
+        elif key in ("org_phone", "helpline_number"):
+            out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
+        elif key == "staff_alert_numbers":
+            items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+            out[key] = tuple(n for n in (number(key, v) for v in items if str(v).strip()) if n)
+        elif key in ("conversation_ttl", "max_request_bytes", "port"):
+            try:
+                out[key] = int(str(value))
+                if out[key] <= 0:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                errors.append(f"{names[key]}: {value!r} is not a positive whole number")
+        elif key == "signature_check":
+            text = str(value).strip().lower()
+            if text in ("on", "true", "1", "yes"):
+                out[key] = True
+            elif text in ("off", "false", "0", "no"):
+                out[key] = False
+            else:
+                errors.append(f"TWILIO_SIGNATURE_CHECK: {value!r} must be 'on' or 'off'")
+        elif key == "public_url":
+            url = str(value).rstrip("/")
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                errors.append(f"PUBLIC_URL: {value!r} must be the public base URL, like https://helpline.example.org")
+            out[key] = url
+        elif key == "redis_url":
+            if urlparse(str(value)).scheme not in ("redis", "rediss", "unix"):
+                errors.append(f"REDIS_URL: {value!r} must start with redis://, rediss:// or unix://")
+            out[key] = str(value)
+        elif key == "log_level":
+            level = str(value).upper()
+            if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+                errors.append(f"LOG_LEVEL: {value!r} must be DEBUG, INFO, WARNING or ERROR")
+            out[key] = level
+        elif key == "twilio_account_sid":
+            sid = str(value).strip()
+            if not (sid.startswith("AC") and len(sid) == 34):
+                errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
+            out[key] = sid
+        elif key == "extra":
+            out[key] = dict(value)  # type: ignore[call-overload]
+        else:
+            out[key] = value if not isinstance(value, str) else value.strip()
+    if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_auth_token")):
+        errors.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both for real Twilio, or neither for local mode")
+    if errors:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
+    settings = Settings(**out)  # type: ignore[arg-type]
+    return _with_local_secrets(settings)
+
+
+def _with_local_secrets(settings: Settings) -> Settings:
+    """Without a Twilio account or SECRET_KEY, make random ones once and keep them in the data folder, so the
+    web server, the worker and ``helpline chat`` agree on them (and no well-known default is ever used)."""
+    extra = dict(settings.extra)
+    changes: dict[str, object] = {}
+    if not settings.twilio_auth_token and "local_auth_token" not in extra:
+        extra["local_auth_token"] = _local_secret(settings.data_dir / "local_auth_token")
+    if not settings.secret_key:
+        changes["secret_key"] = _local_secret(settings.data_dir / "secret_key")
+    return replace(settings, extra=extra, **changes)  # type: ignore[arg-type]
+
+
+def _local_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(token)
+    return token

@@ -1,0 +1,104 @@
+"""One inbound message, start to finish, as a pure function: opt-out keywords, the crisis screen, the flow step.
+
+``turn(flow, lexicon, state, inbound) -> Outcome``. No Redis, no Flask, no Twilio: the webhook stores the state and
+carries out the actions; ``helpline flows test`` runs transcripts through exactly this function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from helpline.crisis import NO_CRISIS, Lexicon, Verdict
+from helpline.engine import Action, Event, Flow, RequestCallback, Say, State, interrupt, step
+from helpline.engine.matching import normalise
+
+# Twilio's standard opt-out and opt-in keywords (the whole message, any case).
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
+OPT_IN_WORDS = frozenset({"start", "unstop"})
+OPT_IN_WHEN_OPTED_OUT = frozenset({"yes"})
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """The person texted STOP: record it; no outbound path may text them again until START."""
+
+
+@dataclass(frozen=True)
+class OptIn:
+    """The person texted START: they may be texted again."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound message as the dialogue sees it."""
+
+    text: str
+    channel: str = "sms"
+    opted_out: bool = False
+    opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
+    digits: str | None = None
+
+
+@dataclass
+class Outcome:
+    state: State
+    actions: list[Action | OptOut | OptIn] = field(default_factory=list)
+    verdict: Verdict = NO_CRISIS
+    path: str = "flow"  # flow, crisis, opt-out, opt-in, twilio-help, silenced
+
+    @property
+    def texts(self) -> list[str]:
+        return [a.text for a in self.actions if isinstance(a, Say)]
+
+
+def opt_keyword(inbound: Inbound) -> str | None:
+    """'stop', 'start' or 'help' when Twilio treats the message as an opt-out keyword; else None."""
+    if inbound.opt_out_type:
+        return inbound.opt_out_type.strip().lower() or None
+    if inbound.channel != "sms":
+        return None
+    word = normalise(inbound.text)
+    if word in OPT_OUT_WORDS:
+        return "stop"
+    if word in OPT_IN_WORDS or (inbound.opted_out and word in OPT_IN_WHEN_OPTED_OUT):
+        return "start"
+    return None
+
+
+def crisis_request(verdict: Verdict, state: State, *, call_only: bool) -> RequestCallback:
+    return RequestCallback(reason=f"crisis: {verdict.category}", priority="crisis", node="crisis",
+                           gathered=dict(state.vars), topics=tuple(state.topics), call_only=call_only)
+
+
+def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound) -> Outcome:
+    """Handle one inbound message. The crisis screen runs on the whole of every message, STOP included."""
+    verdict = lexicon.screen(inbound.text) if inbound.text else NO_CRISIS
+    keyword = opt_keyword(inbound)
+    if keyword in ("stop", "start", "help") or inbound.opted_out:
+        # Twilio answers these itself, and cannot text someone who opted out (error 21610): a crisis from them
+        # reaches staff as a call-only callback request, never as a text.
+        outcome = Outcome(state, verdict=verdict)
+        if keyword == "stop":
+            outcome.actions.append(OptOut())
+            outcome.path = "opt-out"
+        elif keyword == "start":
+            outcome.actions.append(OptIn())
+            outcome.path = "opt-in"
+            outcome.state = State(lang=state.lang)
+        elif keyword == "help":
+            outcome.path = "twilio-help"
+        else:
+            outcome.path = "silenced"
+        still_out = keyword == "stop" or (inbound.opted_out and keyword != "start")
+        if verdict.crisis:
+            outcome.actions.append(crisis_request(verdict, state, call_only=still_out))
+        return outcome
+    if verdict.crisis:
+        assert verdict.category is not None
+        reply = lexicon.reply(verdict.category, inbound.channel, state.lang)
+        new_state, actions = interrupt(flow, state, flow.crisis, inbound.channel)
+        new_state.turns += 1
+        actions = [Say(reply), *actions, crisis_request(verdict, state, call_only=False)]
+        return Outcome(new_state, list(actions), verdict, "crisis")
+    new_state, actions = step(flow, state, Event(inbound.channel, inbound.text, inbound.digits))
+    return Outcome(new_state, list(actions), verdict, "flow")

@@ -1,0 +1,48 @@
+"""What the engine asks its host to do. Channels render these; workers carry out the side effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Say:
+    """A text for the person: one SMS message, or one ``<Say>`` on a call."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Listen:
+    """The conversation now waits at ``node`` (voice: a ``<Gather>`` with these keys and speech hints)."""
+
+    node: str
+    keys: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestCallback:
+    """Somebody should call this person back."""
+
+    reason: str
+    priority: str
+    node: str
+    gathered: dict[str, str] = field(default_factory=dict)
+    topics: tuple[str, ...] = ()
+    call_only: bool = False  # the person has opted out of texts: staff must call, never text
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Put the person through to a human now (voice dials the admissions line; SMS has already said the number)."""
+
+    node: str
+
+
+@dataclass(frozen=True)
+class End:
+    """The conversation is over; the next message starts at the greeting."""
+
+
+Action = Say | Listen | RequestCallback | Transfer | End

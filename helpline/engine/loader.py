@@ -1,0 +1,282 @@
+"""Load a flow file: schema first, then the cross-checks a schema cannot express, every error with file:line.
+
+Cross-checks: every ``goto`` target exists; every node is reachable; no dead end without a way to a person;
+menu keys and words unique in a node; topic phrases not claimed by two nodes; regexes compile; template variables
+known; every text in each declared language; SMS texts within the segment budget; health answers carry review data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpline import templating, yamlsource
+from helpline.engine import segments
+from helpline.engine.matching import Phrase, Vocabulary, normalise
+from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priority, Review, Text
+from helpline.engine.schema import FLOW_SCHEMA
+from helpline.errors import ContentError, Problem
+
+DEFAULT_MAX_SEGMENTS = 2
+REVIEW_STALE_AFTER = dt.timedelta(days=365)
+NUMBER_FIELDS = ("org_phone", "helpline_number")
+
+
+def load_flow(path: str | Path, variables: Mapping[str, str]) -> Flow:
+    """Read, validate and build the flow at ``path``; raise :class:`ContentError` listing every problem."""
+    path = Path(path)
+    data = yamlsource.load(path)
+    file = str(path)
+    if not isinstance(data, dict):
+        raise ContentError([Problem(file, 1, "a flow file is a mapping with 'flow', 'start', 'nodes', ...")])
+
+    def node_of(p: list[Any]) -> str | None:
+        return str(p[1]) if len(p) > 1 and p[0] == "nodes" else None
+
+    yamlsource.raise_if(yamlsource.schema_problems(data, FLOW_SCHEMA, file, node_of))
+    builder = _Builder(data, file, variables)
+    flow = builder.build()
+    yamlsource.raise_if(builder.problems)
+    flow.version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return flow
+
+
+class _Builder:
+    def __init__(self, data: Any, file: str, variables: Mapping[str, str]):
+        self.data = data
+        self.file = file
+        self.variables = variables
+        self.languages = [str(x) for x in data["languages"]]
+        self.max_segments = int(data.get("max_segments", DEFAULT_MAX_SEGMENTS))
+        self.vocabulary = Vocabulary({k: list(v) for k, v in (data.get("synonyms") or {}).items()})
+        self.problems: list[Problem] = []
+
+    def problem(self, path: list[Any], message: str, node: str | None = None) -> None:
+        self.problems.append(Problem(self.file, yamlsource.line_of(self.data, path), message, node))
+
+    # -- pieces ---------------------------------------------------------------------------------------------
+    def text(self, raw: Any, path: list[Any], node: str | None, max_segments: int | None = None) -> Text:
+        variants: dict[str, dict[str, str]] = {}
+        for lang in self.languages:
+            if lang not in raw:
+                self.problem(path, f"text has no '{lang}' version (the flow declares languages {self.languages})", node)
+                continue
+        for lang, value in raw.items():
+            if lang not in self.languages:
+                self.problem(path + [lang], f"language '{lang}' is not declared in 'languages'", node)
+                continue
+            by_channel = {"sms": value} if isinstance(value, str) else dict(value)
+            rendered = {}
+            for channel, template in by_channel.items():
+                where = path + [lang] if isinstance(value, str) else path + [lang, channel]
+                bad = templating.problems(template, self.variables)
+                for message in bad:
+                    self.problem(where, message, node)
+                if bad:
+                    continue
+                rendered[channel] = _tidy(templating.render(template, self.variables))
+                if channel == Channel.SMS:
+                    self.check_sms(rendered[channel], where, node, max_segments or self.max_segments)
+            if rendered:
+                rendered.setdefault(Channel.SMS, next(iter(rendered.values())))
+                variants[lang] = rendered
+        if not variants:
+            variants = {self.languages[0]: {"sms": "?"}}
+        return Text(variants)
+
+    def check_sms(self, text: str, where: list[Any], node: str | None, limit: int) -> None:
+        odd = segments.non_gsm_chars(text)
+        count = segments.segments(text)
+        if count > limit:
+            extra = f"; characters {odd!r} force UCS-2, halving what fits" if odd else ""
+            self.problem(where, f"SMS text is {count} segments ({len(text)} characters), more than {limit}{extra}; "
+                                f"shorten it, split it with 'more', or raise the node's max_segments", node)
+
+    def phrases(self, raw: Any, path: list[Any], node: str | None) -> dict[str, tuple[Phrase, ...]]:
+        if raw is None:
+            return {}
+        by_lang = {lang: list(raw) for lang in self.languages} if isinstance(raw, list) else dict(raw)
+        out = {}
+        for lang, items in by_lang.items():
+            if lang not in self.languages:
+                self.problem(path + [lang], f"language '{lang}' is not declared in 'languages'", node)
+                continue
+            out[lang] = tuple(self.vocabulary.phrase(str(s)) for s in items)
+            for i, phrase in enumerate(out[lang]):
+                if not phrase.words:
+                    self.problem(path, f"phrase {items[i]!r} has no words to match", node)
+        return out
+
+    def options(self, raw: Any, path: list[Any], node: str) -> list[Option]:
+        opts, keys, words = [], {}, {}
+        for i, item in enumerate(raw or []):
+            key = str(item["key"]).strip()
+            if key in keys:
+                self.problem(path + [i, "key"], f"menu key '{key}' is used twice (also option {keys[key] + 1})", node)
+            keys.setdefault(key, i)
+            phrases = self.phrases(item.get("words"), path + [i, "words"], node)
+            for lang, items in phrases.items():
+                for p in items:
+                    if (lang, p.words) in words:
+                        self.problem(path + [i, "words"],
+                                     f"menu word '{p.text}' is used by two options ({words[(lang, p.words)] + 1} "
+                                     f"and {i + 1})", node)
+                    words.setdefault((lang, p.words), i)
+            opts.append(Option(key, str(item["goto"]), phrases, yamlsource.line_of(self.data, path + [i])))
+        return opts
+
+    def review(self, raw: Any, path: list[Any], node: str) -> Review:
+        when = raw["reviewed_on"]
+        if isinstance(when, str):
+            try:
+                when = dt.date.fromisoformat(when)
+            except ValueError:
+                self.problem(path + ["reviewed_on"], f"reviewed_on {when!r} is not a date (YYYY-MM-DD)", node)
+                when = None
+        elif not isinstance(when, dt.date):
+            self.problem(path + ["reviewed_on"], "reviewed_on must be a date (YYYY-MM-DD)", node)
+            when = None
+        return Review(tuple(str(s) for s in raw["sources"]), str(raw["reviewed_by"]),
+                      when.isoformat() if when else "")
+
+    # -- the whole flow ----------------------------------------------------------------------------------------
+    def build(self) -> Flow:
+        data = self.data
+        nodes: dict[str, Node] = {}
+        for node_id, raw in data["nodes"].items():
+            nodes[str(node_id)] = self.node(str(node_id), raw)
+        keywords = {}
+        for name, raw in data["keywords"].items():
+            phrases = self.phrases(raw, ["keywords", name], None)
+            keywords[name] = {lang: tuple(normalise(p.text) for p in ps) for lang, ps in phrases.items()}
+        messages = {k: self.text(v, ["messages", k], None) for k, v in data["messages"].items()}
+        flow = Flow(
+            name=str(data["flow"]), path=self.file, version="", languages=self.languages,
+            start=str(data["start"]), person=str(data["person"]), help=str(data["help"]),
+            fallback=str(data["fallback"]), crisis=str(data["crisis"]), nodes=nodes, keywords=keywords,
+            messages=messages, vocabulary=self.vocabulary, max_misses=int(data.get("max_misses", 2)),
+        )
+        self.cross_check(flow)
+        return flow
+
+    def node(self, node_id: str, raw: Any) -> Node:
+        path = ["nodes", node_id]
+        kind = NodeType(raw["type"])
+        limit = raw.get("max_segments")
+        node = Node(id=node_id, type=kind, line=yamlsource.line_of(self.data, path))
+        node.text = self.text(raw["text"], path + ["text"], node_id, limit)
+        node.options = self.options(raw.get("options"), path + ["options"], node_id)
+        node.goto = raw.get("goto")
+        node.more = [self.text(t, path + ["more", i], node_id, limit) for i, t in enumerate(raw.get("more") or [])]
+        node.match = self.phrases(raw.get("match"), path + ["match"], node_id)
+        if "retry" in raw:
+            node.retry = self.text(raw["retry"], path + ["retry"], node_id, limit)
+        if "review" in raw:
+            node.review = self.review(raw["review"], path + ["review"], node_id)
+        node.save_as = raw.get("save_as")
+        node.expect = raw.get("expect", "text")
+        node.retries = int(raw.get("retries", 2))
+        node.on_fail = raw.get("on_fail")
+        node.branches = dict(raw.get("branches") or {})
+        node.reason = raw.get("reason")
+        node.priority = Priority(raw.get("priority", "routine"))
+        node.topic = raw.get("topic")
+        if "pattern" in raw:
+            try:
+                re.compile(raw["pattern"])
+                node.pattern = raw["pattern"]
+            except re.error as exc:
+                self.problem(path + ["pattern"], f"pattern does not compile: {exc}", node_id)
+        if kind is NodeType.QUESTION and node.goto is None and not node.branches:
+            self.problem(path, "a question needs 'goto' (or 'branches') for where to go once answered", node_id)
+        if node.branches and node.expect != "yes_no":
+            self.problem(path + ["branches"], "'branches' needs expect: yes_no", node_id)
+        return node
+
+    def cross_check(self, flow: Flow) -> None:
+        nodes = flow.nodes
+        for name in ("start", "person", "help", "fallback", "crisis"):
+            target = getattr(flow, name)
+            if target not in nodes:
+                self.problem([name], f"'{name}' names node '{target}', which does not exist")
+        for node in nodes.values():
+            for target in node.targets():
+                if target not in nodes:
+                    self.problem(["nodes", node.id], f"goes to node '{target}', which does not exist", node.id)
+        if flow.person in nodes and nodes[flow.person].type not in (NodeType.CALLBACK, NodeType.HANDOFF,
+                                                                     NodeType.MENU, NodeType.QUESTION):
+            self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
+        # Reachability: from the entry points, plus every node a texter can find by its topic phrases.
+        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis]
+        roots += [n.id for n in nodes.values() if n.match]
+        seen = _reach(nodes, [r for r in roots if r in nodes])
+        for node in nodes.values():
+            if node.id not in seen:
+                self.problem(["nodes", node.id], "is not reachable from the start, a keyword or a topic phrase",
+                             node.id)
+        # A way to a person: every node leads to a callback or hand-off, or to an end that gives a number.
+        # Waiting nodes also lead to the fallback after repeated misses.
+        def personal(n: Node) -> bool:
+            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF):
+                return True
+            return n.type is NodeType.END and self.gives_number(n)
+        good = {n.id for n in nodes.values() if personal(n)}
+        changed = True
+        while changed:
+            changed = False
+            for n in nodes.values():
+                if n.id in good:
+                    continue
+                nexts = n.targets() + ([flow.fallback] if n.waits else [])
+                if any(t in good for t in nexts):
+                    good.add(n.id)
+                    changed = True
+        for n in nodes.values():
+            if n.id not in good:
+                why = ("an end node must give a phone number ({org_phone}, 988 or 911)" if n.type is NodeType.END
+                       else "no path from here reaches a person (a callback or hand-off node)")
+                self.problem(["nodes", n.id], f"dead end: {why}", n.id)
+        # A topic phrase found from anywhere must point at one node only.
+        owners: dict[tuple[str, tuple[str, ...]], str] = {}
+        for node in nodes.values():
+            for lang, phrases in node.match.items():
+                for p in phrases:
+                    other = owners.setdefault((lang, p.words), node.id)
+                    if other != node.id:
+                        self.problem(["nodes", node.id, "match"],
+                                     f"topic phrase '{p.text}' also belongs to node '{other}'", node.id)
+        today = dt.date.today()
+        for node in nodes.values():
+            if node.type is NodeType.ANSWER and node.review and node.review.reviewed_on:
+                if today - dt.date.fromisoformat(node.review.reviewed_on) > REVIEW_STALE_AFTER:
+                    self.problem(["nodes", node.id, "review", "reviewed_on"],
+                                 f"review from {node.review.reviewed_on} is over a year old: re-review this answer",
+                                 node.id)
+
+    def gives_number(self, node: Node) -> bool:
+        numbers = [self.variables.get(f, "") for f in NUMBER_FIELDS] + ["988", "911"]
+        assert node.text is not None
+        return all(any(num and num in t for num in numbers)
+                   for by_channel in node.text.variants.values() for t in by_channel.values())
+
+
+def _tidy(text: str) -> str:
+    """Folded YAML leaves stray spaces; keep the line breaks a menu is laid out with, drop the rest."""
+    lines = (" ".join(line.split()) for line in text.strip().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _reach(nodes: dict[str, Node], roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in nodes:
+            continue
+        seen.add(current)
+        todo.extend(nodes[current].targets())
+    return seen

@@ -1,0 +1,128 @@
+"""Understanding a texter's own words: normalisation, synonyms and misspelling-tolerant phrase matching.
+
+A phrase matches a message when each of its words is found in the message, in any order, either exactly, by a
+simple stem ("detoxing" ~ "detox"), by a synonym the flow declares, or within a small edit distance for longer
+words ("withdrawl" ~ "withdrawal"). The best match is the one that explains the most of its phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+# Words too common to tell one topic from another. Kept small: "how", "long", "safe" carry meaning here.
+STOPWORDS = frozenset(
+    "a an the is are am was were be been to of for on in at it its do does did i im i'm me my you your u ur "
+    "can could would should will and or so with about this that there please pls plz hi hello hey just "
+    "what whats any some have has had get got if".split()
+)
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+                "six": "6", "seven": "7", "eight": "8", "nine": "9", "zero": "0"}
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_RUNS = re.compile(r"([a-z])\1{2,}")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation removed, letter runs of 3+ cut to 2 ("sooo" -> "soo")."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("'", "").replace("\u2019", "")
+    text = _NON_WORD.sub(" ", text)
+    text = _RUNS.sub(r"\1\1", text)
+    return " ".join(text.split())
+
+
+def stem(word: str) -> str:
+    """A deliberately crude stem: enough to meet "withdrawals" with "withdrawal" and "detoxing" with "detox"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """True when ``a`` and ``b`` are at most ``limit`` edits apart (insert, delete, substitute, swap)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+def _edit_limit(word: str) -> int:
+    return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase as written in the flow, and the words it must find."""
+
+    text: str
+    words: tuple[str, ...]
+
+
+class Vocabulary:
+    """A flow's synonyms, applied to both the phrases and the messages."""
+
+    def __init__(self, synonyms: Mapping[str, Iterable[str]] | None = None):
+        self._canon: dict[str, str] = {}
+        for canonical, variants in (synonyms or {}).items():
+            canon = normalise(canonical)
+            for variant in variants:
+                self._canon[normalise(variant)] = canon
+
+    def words(self, text: str, *, keep_stopwords: bool = False) -> tuple[str, ...]:
+        out = []
+        for word in normalise(text).split():
+            word = self._canon.get(word, word)
+            if keep_stopwords or word not in STOPWORDS:
+                out.append(word)
+        return tuple(out)
+
+    def phrase(self, text: str) -> Phrase:
+        words = self.words(text) or self.words(text, keep_stopwords=True)
+        return Phrase(text, words)
+
+
+def word_found(word: str, message_words: Iterable[str]) -> bool:
+    """True when ``word`` (from a phrase) is in the message exactly, by stem, or as a close misspelling."""
+    target = stem(word)
+    limit = _edit_limit(word)
+    for candidate in message_words:
+        if candidate == word or stem(candidate) == target:
+            return True
+        if limit and within_edits(candidate, word, limit):
+            return True
+    return False
+
+
+def score(phrase: Phrase, message_words: tuple[str, ...]) -> int:
+    """How well ``phrase`` is found in the message: 0 when any of its words is missing, else its weight."""
+    if not phrase.words:
+        return 0
+    for word in phrase.words:
+        if not word_found(word, message_words):
+            return 0
+    return 100 * len(phrase.words) + sum(len(w) for w in phrase.words)
+
+
+def best(candidates: Iterable[tuple[str, Phrase]], message_words: tuple[str, ...]) -> tuple[str, Phrase] | None:
+    """The (target, phrase) whose phrase best matches the message, first one on a tie; None when none match."""
+    winner, top = None, 0
+    for target, phrase in candidates:
+        s = score(phrase, message_words)
+        if s > top:
+            winner, top = (target, phrase), s
+    return winner

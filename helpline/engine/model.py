@@ -1,0 +1,127 @@
+"""What a flow is once loaded: nodes, their texts per language and channel, and the flow's global settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from helpline.engine.matching import Phrase, Vocabulary
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class NodeType(StrEnum):
+    """The kinds of node a flow is made of; each kind's behaviour is in :mod:`helpline.engine.nodes`."""
+
+    MENU = "menu"          # a choice of options, by key or by word
+    ANSWER = "answer"      # a reviewed health answer, possibly in parts ("reply MORE")
+    QUESTION = "question"  # asks for a value, validates it, retries, saves it
+    CALLBACK = "callback"  # records a callback request for a person to call back
+    HANDOFF = "handoff"    # puts the person through to a human now (voice dials; SMS gives the number)
+    END = "end"            # closes the conversation; the next message starts at the greeting
+
+
+class Priority(StrEnum):
+    CRISIS = "crisis"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in every language of the flow, each with an optional voice variant."""
+
+    variants: dict[str, dict[str, str]]  # lang -> {"sms": ..., "voice": ...}
+
+    def get(self, lang: str, channel: str, default_lang: str = "en") -> str:
+        by_channel = self.variants.get(lang) or self.variants[default_lang]
+        return by_channel.get(channel) or by_channel[Channel.SMS]
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    goto: str
+    words: dict[str, tuple[Phrase, ...]]  # lang -> phrases that choose this option
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who checked a health answer, against what, and when: stale clinical content must be visible."""
+
+    sources: tuple[str, ...]
+    reviewed_by: str
+    reviewed_on: str
+
+
+@dataclass
+class Node:
+    id: str
+    type: NodeType
+    line: int | None
+    text: Text | None = None
+    options: list[Option] = field(default_factory=list)
+    goto: str | None = None
+    more: list[Text] = field(default_factory=list)
+    match: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)  # lang -> phrases finding it from anywhere
+    review: Review | None = None
+    retry: Text | None = None
+    # question
+    save_as: str | None = None
+    expect: str = "text"
+    pattern: str | None = None
+    retries: int = 2
+    on_fail: str | None = None
+    branches: dict[str, str] = field(default_factory=dict)
+    # callback
+    reason: str | None = None
+    priority: Priority = Priority.ROUTINE
+    topic: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        """True when the node waits for the person's next message (an end or a chained node does not)."""
+        if self.type is NodeType.END:
+            return False
+        if self.type in (NodeType.CALLBACK, NodeType.HANDOFF):
+            return self.goto is None
+        return True
+
+    def targets(self) -> list[str]:
+        """Every node this one can lead to directly."""
+        out = [o.goto for o in self.options]
+        out += [t for t in (self.goto, self.on_fail) if t]
+        out += list(self.branches.values())
+        return out
+
+
+@dataclass
+class Flow:
+    """A validated flow, its texts already filled with the organisation's settings."""
+
+    name: str
+    path: str
+    version: str
+    languages: list[str]
+    start: str
+    person: str
+    help: str
+    fallback: str
+    crisis: str
+    nodes: dict[str, Node]
+    keywords: dict[str, dict[str, tuple[str, ...]]]  # keyword -> lang -> normalised phrases
+    messages: dict[str, Text]
+    vocabulary: Vocabulary
+    max_misses: int = 2
+
+    @property
+    def default_lang(self) -> str:
+        return self.languages[0]
+
+    def topics(self, lang: str) -> list[tuple[str, Phrase]]:
+        """Every (node id, phrase) that can be found from anywhere in the conversation, in file order."""
+        return [(node.id, p) for node in self.nodes.values() for p in node.match.get(lang, ())]

@@ -1,0 +1,152 @@
+"""What each node type does when the conversation enters it, and with the input that arrives while it waits.
+
+A registry from the YAML ``type:`` to its behaviour; every type has transcript cases in ``tests/cases/``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Protocol
+
+import phonenumbers
+
+from helpline.engine import matching
+from helpline.engine.actions import End, RequestCallback, Say, Transfer
+from helpline.engine.model import Node, NodeType
+
+if TYPE_CHECKING:
+    from helpline.engine.step import Run
+
+YES = frozenset("yes y yeah yea yep yup sure ok okay si correct right affirmative".split())
+NO = frozenset("no n nope nah not negative".split())
+
+
+class Behaviour(Protocol):
+    def enter(self, run: Run, node: Node) -> str | None:
+        """Say what the node says; return the next node for nodes that do not wait."""
+
+    def handle(self, run: Run, node: Node, text: str) -> bool:
+        """React to input while waiting here; False when the input meant nothing to this node."""
+
+
+class WithOptions:
+    """Nodes that offer options: by key ("1") or by the option's words ("kratom")."""
+
+    def enter(self, run: Run, node: Node) -> str | None:
+        run.say(node.text)
+        return None
+
+    def handle(self, run: Run, node: Node, text: str) -> bool:
+        if not node.options:
+            return False
+        norm = matching.normalise(text)
+        norm = matching.NUMBER_WORDS.get(norm, norm)
+        for option in node.options:
+            if norm == option.key.lower() or norm.rstrip(" )") == option.key.lower():
+                run.enter(option.goto)
+                return True
+        words = run.flow.vocabulary.words(text)
+        candidates = [(o.goto, p) for o in node.options for p in o.words.get(run.state.lang, ())]
+        found = matching.best(candidates, words)
+        if found:
+            run.enter(found[0])
+            return True
+        return False
+
+
+class Menu(WithOptions):
+    pass
+
+
+class Answer(WithOptions):
+    def enter(self, run: Run, node: Node) -> str | None:
+        run.say(node.text)
+        run.note_topic(node.topic or node.id)
+        return None
+
+
+class Callback(WithOptions):
+    def enter(self, run: Run, node: Node) -> str | None:
+        state = run.state
+        run.do(RequestCallback(reason=node.reason or node.id, priority=str(node.priority), node=node.id,
+                               gathered=dict(state.vars), topics=tuple(state.topics)))
+        run.say(node.text)
+        return node.goto
+
+
+class Handoff(WithOptions):
+    def enter(self, run: Run, node: Node) -> str | None:
+        run.say(node.text)
+        run.do(Transfer(node.id))
+        return node.goto
+
+
+class EndNode:
+    def enter(self, run: Run, node: Node) -> str | None:
+        run.say(node.text)
+        run.do(End())
+        return None
+
+    def handle(self, run: Run, node: Node, text: str) -> bool:
+        return False
+
+
+class Question:
+    def enter(self, run: Run, node: Node) -> str | None:
+        run.say(node.text)
+        return None
+
+    def handle(self, run: Run, node: Node, text: str) -> bool:
+        value = self.parse(node, text)
+        if value is None:
+            if run.find_topic(text):
+                return True
+            run.state.misses += 1
+            if run.state.misses > node.retries:
+                run.enter(node.on_fail or run.flow.fallback)
+            else:
+                run.say(node.retry or run.flow.messages["no_match"])
+            return True
+        assert node.save_as
+        run.state.vars[node.save_as] = value
+        target = node.branches.get(value) or node.goto
+        if target:
+            run.enter(target)
+        return True
+
+    @staticmethod
+    def parse(node: Node, text: str) -> str | None:
+        clean = " ".join(text.split())[:200]
+        if not clean:
+            return None
+        if node.expect == "yes_no":
+            words = matching.normalise(clean).split()
+            if any(w in NO for w in words[:3]):
+                return "no"
+            if any(w in YES for w in words[:3]):
+                return "yes"
+            return None
+        if node.expect == "number":
+            digits = re.sub(r"[^\d]", "", clean)
+            return digits or None
+        if node.expect == "phone":
+            try:
+                number = phonenumbers.parse(clean, "US")
+            except phonenumbers.NumberParseException:
+                return None
+            if not phonenumbers.is_valid_number(number):
+                return None
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if node.pattern and not re.fullmatch(node.pattern, clean, flags=re.IGNORECASE):
+            return None
+        return clean
+
+
+REGISTRY: dict[NodeType, Behaviour] = {
+    NodeType.MENU: Menu(),
+    NodeType.ANSWER: Answer(),
+    NodeType.QUESTION: Question(),
+    NodeType.CALLBACK: Callback(),
+    NodeType.HANDOFF: Handoff(),
+    NodeType.END: EndNode(),
+}

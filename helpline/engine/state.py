@@ -1,0 +1,43 @@
+"""A conversation's state between two messages, and the inbound event the engine reacts to."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+HISTORY_LIMIT = 10
+
+
+@dataclass
+class State:
+    """Where a conversation is. Stored as JSON between messages; small on purpose (privacy and memory)."""
+
+    node: str | None = None                           # the node awaiting input; None before the greeting
+    history: list[str] = field(default_factory=list)  # earlier waiting nodes, for BACK
+    misses: int = 0                                   # inputs not understood at this node, in a row
+    part: int = 0                                     # which 'more' part of an answer was shown last
+    lang: str = "en"
+    vars: dict[str, str] = field(default_factory=dict)     # what questions gathered (name, best time)
+    topics: list[str] = field(default_factory=list)        # answers visited, for the callback summary
+    turns: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes | None) -> State:
+        if not raw:
+            return cls()
+        data: dict[str, Any] = json.loads(raw)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One inbound message (or call step). ``text`` is the SMS body or the speech transcript."""
+
+    channel: str = "sms"
+    text: str = ""
+    digits: str | None = None

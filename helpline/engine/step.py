@@ -1,0 +1,158 @@
+"""The engine's one entry point: ``step(flow, state, event) -> (new state, actions)``. Pure: no I/O at all."""
+
+from __future__ import annotations
+
+import copy
+
+from helpline.engine import matching
+from helpline.engine.actions import Action, Listen, Say
+from helpline.engine.model import Flow, Node, Text
+from helpline.engine.nodes import REGISTRY
+from helpline.engine.state import HISTORY_LIMIT, Event, State
+
+MAX_CHAIN = 8  # nodes entered in one step; a longer chain is a loop the validator should have caught
+
+
+def step(flow: Flow, state: State, event: Event) -> tuple[State, list[Action]]:
+    """React to one inbound message. ``state`` is not modified; the new state is returned."""
+    run = Run(flow, copy.deepcopy(state), event.channel)
+    run.state.turns += 1
+    if run.state.lang not in flow.languages:
+        run.state.lang = flow.default_lang
+    text = event.digits if event.digits else event.text
+    node = flow.nodes.get(run.state.node or "")
+    if node is None:
+        run.start(text)
+    else:
+        run.react(node, text)
+    return run.state, run.actions
+
+
+def interrupt(flow: Flow, state: State, node_id: str, channel: str) -> tuple[State, list[Action]]:
+    """Move the conversation to ``node_id`` whatever it was doing (the crisis screen does this)."""
+    run = Run(flow, copy.deepcopy(state), channel)
+    run.enter(node_id)
+    return run.state, run.actions
+
+
+class Run:
+    """One step in progress: the state being changed and the actions gathered."""
+
+    def __init__(self, flow: Flow, state: State, channel: str):
+        self.flow = flow
+        self.state = state
+        self.channel = channel
+        self.actions: list[Action] = []
+        self._chain = 0
+
+    # -- what nodes call ------------------------------------------------------------------------------------
+    def say(self, text: Text | None) -> None:
+        if text is not None:
+            self.actions.append(Say(text.get(self.state.lang, self.channel, self.flow.default_lang)))
+
+    def do(self, action: Action) -> None:
+        self.actions.append(action)
+
+    def note_topic(self, topic: str) -> None:
+        if topic not in self.state.topics:
+            self.state.topics = (self.state.topics + [topic])[-10:]
+
+    def enter(self, node_id: str, *, remember: bool = True) -> None:
+        """Go to ``node_id``, following nodes that do not wait, and stop at the first that does."""
+        current = self.state.node
+        if remember and current and current != node_id:
+            self.state.history = (self.state.history + [current])[-HISTORY_LIMIT:]
+        target: str | None = node_id
+        while target is not None:
+            self._chain += 1
+            if self._chain > MAX_CHAIN:
+                raise RuntimeError(f"flow '{self.flow.name}': more than {MAX_CHAIN} nodes in one step at '{target}'")
+            node = self.flow.nodes[target]
+            self.state.misses = 0
+            self.state.part = 0
+            self.state.node = node.id
+            target = REGISTRY[node.type].enter(self, node)
+            if node.waits:
+                self.actions.append(self.listen(node))
+                return
+            if target is None:  # an end
+                self.state.node = None
+                self.state.history = []
+                self.state.vars = {}
+                return
+
+    def find_topic(self, text: str) -> bool:
+        """Answer a question asked in the person's own words, from anywhere; False when nothing fits."""
+        words = self.flow.vocabulary.words(text)
+        found = matching.best(self.flow.topics(self.state.lang), words)
+        if not found:
+            return False
+        self.enter(found[0])
+        return True
+
+    def listen(self, node: Node) -> Listen:
+        keys = tuple(o.key for o in node.options)
+        hints = tuple(p.text for o in node.options for p in o.words.get(self.state.lang, ()))
+        return Listen(node.id, keys, hints)
+
+    # -- the step itself ------------------------------------------------------------------------------------
+    def start(self, text: str) -> None:
+        """A new conversation: a first message that asks something specific gets its answer straight away."""
+        keyword = self.keyword(text, None)
+        if keyword == "person":
+            self.enter(self.flow.person)
+        elif keyword == "help":
+            self.enter(self.flow.help)
+        elif not (keyword is None and self.find_topic(text)):
+            self.enter(self.flow.start)
+
+    def react(self, node: Node, text: str) -> None:
+        keyword = self.keyword(text, node)
+        if keyword == "menu":
+            self.state.history = []
+            self.enter(self.flow.start, remember=False)
+        elif keyword == "back":
+            previous = self.state.history.pop() if self.state.history else self.flow.start
+            self.enter(previous, remember=False)
+        elif keyword == "help":
+            self.enter(self.flow.help)
+        elif keyword == "more":
+            self.more(node)
+        elif keyword == "person":
+            self.enter(self.flow.person)
+        elif not REGISTRY[node.type].handle(self, node, text) and not self.find_topic(text):
+            self.miss(node)
+
+    def keyword(self, text: str, node: Node | None) -> str | None:
+        """A global keyword: MENU, BACK, HELP, MORE as the whole message; a request for a person anywhere in it
+        (but as the whole message while a question waits for free text, where "call me at 5" is an answer)."""
+        norm = matching.normalise(text)
+        if not norm:
+            return None
+        lang = self.state.lang
+        for name in ("menu", "back", "help", "more", "person"):
+            phrases = self.flow.keywords[name].get(lang, ())
+            if norm in phrases:
+                return name
+        if node is not None and node.type.value == "question":
+            return None
+        padded = f" {norm} "
+        if any(f" {p} " in padded for p in self.flow.keywords["person"].get(lang, ())):
+            return "person"
+        return None
+
+    def more(self, node: Node) -> None:
+        if self.state.part < len(node.more):
+            self.state.part += 1
+            self.say(node.more[self.state.part - 1])
+            self.actions.append(self.listen(node))
+        else:
+            self.miss(node)
+
+    def miss(self, node: Node) -> None:
+        self.state.misses += 1
+        if self.state.misses > self.flow.max_misses:
+            self.enter(self.flow.fallback)
+            return
+        self.say(node.retry or self.flow.messages["no_match"])
+        self.actions.append(self.listen(node))
