@@ -33,6 +33,7 @@ class Settings:
     flows_dir: Path = PROJECT_DIR / "flows"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    twilio_api_base: str | None = None  # only to point the twilio client at a local stand-in (tests, demos)
     signature_check: bool = True
     public_url: str | None = None
     secret_key: str = ""
@@ -87,6 +88,7 @@ ENV_VARS = {
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
     "TWILIO_SIGNATURE_CHECK": "signature_check",
+    "TWILIO_API_BASE": "twilio_api_base",
     "PUBLIC_URL": "public_url",
     "SECRET_KEY": "secret_key",
     "ORG_NAME": "org_name",

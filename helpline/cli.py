@@ -1,0 +1,341 @@
+"""The ``helpline`` command: serve, worker, demo, chat, flows check/test, crisis check, callbacks, outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from helpline.config import PROJECT_DIR, Settings, load_settings
+from helpline.errors import ContentError, HelplineError
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except HelplineError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """An SMS and voice helpline for addiction treatment."""
+
+
+# -- running it -------------------------------------------------------------------------------------------------
+def _redis_env(settings: Settings) -> tuple[dict[str, str], Any]:
+    """Environment for child processes, starting the embedded Redis when REDIS_URL is not set."""
+    from helpline.redisdb import ensure_url
+
+    try:
+        url, started = ensure_url(settings.redis_url, settings.data_dir)
+    except HelplineError as exc:
+        raise click.ClickException(str(exc)) from None
+    env = dict(os.environ, REDIS_URL=url, HELPLINE_DATA_DIR=str(settings.data_dir.resolve()))
+    return env, started
+
+
+def _check_content(settings: Settings) -> None:
+    from helpline.app import load_content
+
+    try:
+        load_content(settings)
+    except ContentError as exc:
+        raise click.ClickException(f"the flows are invalid, not starting:\n{exc}") from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT, else 5000).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Gunicorn worker processes.")
+def serve(host: str, port: int | None, workers: int) -> None:
+    """Run the web app (the Twilio webhooks) under gunicorn."""
+    settings = _settings()
+    _check_content(settings)
+    env, started = _redis_env(settings)
+    port = port or settings.port
+    cmd = [sys.executable, "-m", "gunicorn", "helpline.wsgi:app", "--bind", f"{host}:{port}",
+           "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
+           "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
+    click.echo(f"helpline: serving on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    _sigterm_interrupts()
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        _stop_all([proc])
+        code = 0
+    finally:
+        if started:
+            started.stop()
+    sys.exit(code)
+
+
+def _sigterm_interrupts() -> None:
+    """Treat SIGTERM (docker stop, systemd, timeout) like Ctrl-C, so children and Redis are stopped cleanly."""
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with its scheduler) on the crisis, default and low queues."""
+    settings = _settings()
+    env, started = _redis_env(settings)
+    from rq import Queue, Worker
+
+    from helpline import logs
+    from helpline.app import QUEUE_NAMES
+    from redis import Redis
+
+    logs.setup(settings.log_level)
+    os.environ["REDIS_URL"] = env["REDIS_URL"]  # jobs read settings from the environment
+    conn = Redis.from_url(env["REDIS_URL"])  # no short socket timeout: the worker blocks waiting for jobs
+    queues = [Queue(name, connection=conn) for name in QUEUE_NAMES]
+    try:
+        Worker(queues, connection=conn).work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    finally:
+        if started:
+            started.stop()
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Web port (default: PORT, else 5000).")
+def demo(port: int | None) -> None:
+    """Start Redis, the web app and a worker together, for a first look; Ctrl-C stops everything."""
+    settings = _settings()
+    _check_content(settings)
+    env, started = _redis_env(settings)
+    port = port or settings.port
+    base = f"http://127.0.0.1:{port}"
+    demo_staff = ""
+    if not settings.staff_alert_numbers:
+        demo_staff = "+15555550142"  # a fictional 555-01xx number, so staff alerts show up in the outbox
+        env["STAFF_ALERT_NUMBERS"] = demo_staff
+    _sigterm_interrupts()
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "helpline.cli", "serve", "--port", str(port)], env=env),
+        subprocess.Popen([sys.executable, "-m", "helpline.cli", "worker"], env=env),
+    ]
+    try:
+        if not _wait_ready(base, procs):
+            raise click.ClickException("the web app did not become ready; see the messages above")
+        staff_note = (f" Staff alerts go to the demo number {demo_staff} (set STAFF_ALERT_NUMBERS)."
+                      if demo_staff else "")
+        chat_cmd = "make chat" if (PROJECT_DIR / "Makefile").exists() else "helpline chat"
+        click.secho(f"""
+The helpline is running at {base} with Redis (data in {settings.data_dir}/redis) and a worker.
+
+  Text it from another terminal:   {chat_cmd}
+     try: "hi", "how long does withdrawal last", "is kratom safe", "call me", "STOP"
+  See the callback queue:          .venv/bin/helpline callbacks list
+  See texts that would have gone to staff phones:  .venv/bin/helpline outbox
+
+No Twilio account is needed: outbound texts go to the local outbox.{staff_note} Press Ctrl-C to stop everything.
+""", fg="green", err=True)
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        raise click.ClickException("a helpline process stopped unexpectedly; see the messages above")
+    except KeyboardInterrupt:
+        click.echo("\nstopping...", err=True)
+    finally:
+        _stop_all(procs)
+        if started:
+            started.stop()
+
+
+def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+@main.command()
+@click.option("--url", default=None, help="The helpline's base URL (default: http://127.0.0.1:PORT).")
+@click.option("--from", "from_", default="+15555550123", show_default=True, help="The phone number you text from.")
+def chat(url: str | None, from_: str) -> None:
+    """Text the running helpline from this terminal (signed, Twilio-shaped requests to POST /sms)."""
+    from helpline.chat import Texter
+
+    settings = _settings()
+    texter = Texter(url or f"http://127.0.0.1:{settings.port}", settings, from_)
+    click.secho(f"Texting {texter.sms_url} as {from_}. Type a message; Ctrl-D to quit.", fg="green", err=True)
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo("", err=True)
+            return
+        try:
+            replies = texter.send(line)
+        except HelplineError as exc:
+            click.secho(str(exc), fg="red", err=True)
+            continue
+        if not replies:
+            click.secho("(no reply)", dim=True)
+        for reply in replies:
+            click.echo("\n".join("helpline> " + ln if i == 0 else "          " + ln
+                                 for i, ln in enumerate(reply.splitlines() or [""])))
+
+
+# -- content ----------------------------------------------------------------------------------------------------
+@main.group()
+def flows() -> None:
+    """Check and test the conversation content in flows/."""
+
+
+@flows.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def flows_check(path: Path | None) -> None:
+    """Validate a flow file, the crisis lexicon and transcripts (default: the whole flows/ folder)."""
+    from helpline.contentcheck import check
+
+    settings = _settings()
+    problems, checked = check(path or settings.flows_dir, settings)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {checked} file(s)")
+    click.echo(f"ok: {checked} file(s) valid")
+
+
+@flows.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def flows_test(path: Path | None) -> None:
+    """Play the conversation transcripts (default: flows/tests/) against the flows."""
+    from helpline import transcripts
+    from helpline.app import load_content
+
+    settings = _settings()
+    try:
+        flow, lexicon = load_content(settings)
+        files = [path] if path and path.is_file() else transcripts.discover(path or settings.flows_dir / "tests")
+        failed = 0
+        for file in files:
+            problems = transcripts.run(transcripts.load(file), flow, lexicon)
+            failed += bool(problems)
+            mark = click.style("FAIL", fg="red") if problems else click.style("ok  ", fg="green")
+            click.echo(f"{mark} {file}")
+            for problem in problems:
+                click.echo(f"     {problem}")
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(files) - failed} passed, {failed} failed")
+    if failed or not files:
+        sys.exit(1)
+
+
+# -- crisis -----------------------------------------------------------------------------------------------------
+@main.group()
+def crisis() -> None:
+    """Try the crisis screen."""
+
+
+@crisis.command("check")
+def crisis_check() -> None:
+    """Read messages, one a line, from stdin; write one JSON verdict a line."""
+    from helpline.crisis import load_lexicon
+
+    settings = _settings()
+    try:
+        lexicon = load_lexicon(settings.flows_dir / "crisis.yaml", settings.variables)
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        click.echo(json.dumps(lexicon.screen(text).as_json(text), ensure_ascii=False))
+
+
+# -- the queue and the outbox -----------------------------------------------------------------------------------
+@main.group()
+def callbacks() -> None:
+    """The callback queue."""
+
+
+@callbacks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per request.")
+@click.option("--reveal", is_flag=True, help="Show full phone numbers (they are masked by default).")
+def callbacks_list(as_json: bool, reveal: bool) -> None:
+    """Open callback requests in the order staff should work them."""
+    from helpline import callbacks as cb
+    from helpline.logs import mask
+
+    settings = _settings()
+    env, started = _redis_env(settings)
+    from helpline.redisdb import connect
+
+    try:
+        rows = cb.open_requests(connect(env["REDIS_URL"]))
+    finally:
+        if started:
+            started.stop()
+    for row in rows:
+        row["number"] = row["number"] if reveal else mask(row["number"])
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            click.echo(f"{row['id']}  {row['priority']:<8} {row['status']:<8} {row['number']:<14} {created}  "
+                       f"{row['reason']}")
+    if not rows and not as_json:
+        click.echo("no open callback requests")
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True)
+def outbox(limit: int) -> None:
+    """Texts that would have gone out through Twilio (local mode, no credentials)."""
+    from helpline.logs import mask
+    from helpline.outbound import outbox as read_outbox
+    from helpline.redisdb import connect
+
+    settings = _settings()
+    env, started = _redis_env(settings)
+    try:
+        for entry in read_outbox(connect(env["REDIS_URL"]), limit):
+            at = time.strftime("%H:%M:%S", time.localtime(float(entry["at"])))  # type: ignore[arg-type]
+            click.echo(f"{at} to {mask(str(entry['to']))} [{entry['kind']}]: {entry['body']}")
+    finally:
+        if started:
+            started.stop()
+
+
+def new_message_sid() -> str:
+    return "SM" + secrets.token_hex(16)
+
+
+if __name__ == "__main__":
+    main()

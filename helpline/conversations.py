@@ -1,0 +1,92 @@
+"""Conversation state in Redis, and one inbound message applied exactly once.
+
+Each message runs in one optimistic Redis transaction (WATCH / MULTI / EXEC) over the conversation, the message's
+dedupe key, the number's opt-out and its open callback request. Two copies of the same webhook (Twilio retries,
+or a duplicate in flight) race: one commits, the other sees the stored reply and sends exactly that, so the state
+advances once, the reply is the same, and a callback request and its staff alert are made once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from rq import Queue
+
+from helpline import callbacks, optouts
+from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
+from helpline.engine import RequestCallback, State
+
+DEDUPE_TTL = 48 * 3600  # Twilio retries within minutes; two days is generous
+
+
+def state_key(channel: str, number: str) -> str:
+    return f"hl:conv:{channel}:{number}"
+
+
+def dedupe_key(sid: str) -> str:
+    return f"hl:seen:{sid}"
+
+
+@dataclass
+class Handled:
+    """The result of one inbound message: the texts to reply with, and what happened (None on a replay)."""
+
+    texts: list[str]
+    outcome: Outcome | None
+    replayed: bool
+    before: str | None = None
+    request_id: str | None = None
+
+
+class Conversations:
+    """The state store. ``decide`` is the pure per-message function (``helpline.dialogue.turn`` bound to the
+    flow and lexicon)."""
+
+    def __init__(self, conn: redis.Redis, queues: dict[str, Queue], ttl: int):
+        self.conn = conn
+        self.queues = queues
+        self.ttl = ttl
+
+    def load(self, channel: str, number: str) -> State:
+        return State.from_json(self.conn.get(state_key(channel, number)))
+
+    def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
+               decide: Callable[[State, Inbound], Outcome]) -> Handled:
+        keys = [state_key(channel, number), dedupe_key(sid), optouts.key(number), callbacks.open_key(number)]
+        result: list[Handled] = []
+
+        def attempt(pipe: redis.client.Pipeline) -> None:
+            result.clear()
+            seen = pipe.get(keys[1])
+            if seen is not None:
+                result.append(Handled(json.loads(seen), None, replayed=True))
+                return
+            state = State.from_json(pipe.get(keys[0]))
+            opted_out = bool(pipe.exists(keys[2]))
+            existing_id, existing = callbacks.read_open(pipe, number)
+            outcome = decide(state, Inbound(inbound.text, inbound.channel, opted_out, inbound.opt_out_type,
+                                            inbound.digits))
+            texts = outcome.texts
+            pipe.multi()
+            pipe.set(keys[0], outcome.state.to_json(), ex=self.ttl)
+            pipe.set(keys[1], json.dumps(texts), ex=DEDUPE_TTL)
+            request_id = None
+            for action in outcome.actions:
+                if isinstance(action, OptOut):
+                    pipe.set(keys[2], int(time.time()))
+                elif isinstance(action, OptIn):
+                    pipe.delete(keys[2])
+                elif isinstance(action, RequestCallback):
+                    staged = callbacks.stage(pipe, self.queues, number, channel, outcome.state.lang, action,
+                                             existing_id, existing)
+                    request_id = existing_id = staged.request_id
+                    existing = existing or {"status": "open", "priority": action.priority,
+                                            "created": str(time.time())}
+            result.append(Handled(texts, outcome, replayed=False, before=state.node, request_id=request_id))
+
+        self.conn.transaction(attempt, *keys)
+        return result[0]

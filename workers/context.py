@@ -1,0 +1,32 @@
+"""What a job needs (settings, Redis, the outbound sender). Jobs re-read everything else from Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis
+from rq import get_current_job
+
+from helpline.config import Settings, load_settings
+from helpline.outbound import Sender
+from helpline.redisdb import connect
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    conn: redis.Redis
+    sender: Sender
+
+
+@lru_cache(maxsize=1)
+def _settings() -> Settings:
+    return load_settings()
+
+
+def job_context() -> JobContext:
+    settings = _settings()
+    job = get_current_job()
+    conn = job.connection if job is not None else connect(settings.redis_url or "")
+    return JobContext(settings, conn, Sender(settings, conn, settings.twilio_api_base))
