@@ -38,9 +38,12 @@ class Texter:
             **extra,
         }
 
-    def sign(self, params: dict[str, str]) -> str:
-        # Twilio signs the URL it was configured with: PUBLIC_URL when the server sits behind a proxy.
-        url = (self.settings.public_url + "/sms") if self.settings.public_url else self.sms_url
+    def sign(self, params: dict[str, str], path: str = "/sms") -> str:
+        """Sign as Twilio does, for the URL it was configured with: PUBLIC_URL when behind a proxy."""
+        url = (self.settings.public_url or self.base_url) + path
+        return self.sign_url(url, params)
+
+    def sign_url(self, url: str, params: dict[str, str]) -> str:
         return RequestValidator(self.settings.signing_token).compute_signature(url, params)
 
     def send(self, body: str, **extra: str) -> list[str]:

@@ -1,0 +1,113 @@
+"""Shared fixtures: a real Redis server for the session (or REDIS_URL), flushed around every test; the app
+built by its factory; a phone that texts it with signed, Twilio-shaped requests; an in-process RQ worker."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker
+
+from helpline.app import QUEUE_NAMES, create_app
+from helpline.chat import Texter, replies
+from helpline.config import Settings, load_settings
+from helpline.redisdb import EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parent.parent
+STAFF = "+15555550142"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: REDIS_URL when given (its database is flushed by the tests!), else one started here."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def conn(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def make_settings(tmp_path: Path, redis_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"REDIS_URL": redis_url, "HELPLINE_DATA_DIR": str(tmp_path / "data"),
+                                 "STAFF_ALERT_NUMBERS": STAFF, "LOG_LEVEL": "INFO"}
+    values.update(overrides)
+    return load_settings(values, environ={}, dotenv=None)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_url: str, conn: redis.Redis) -> Settings:
+    return make_settings(tmp_path, redis_url)
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+class Phone:
+    """A texter: signed, Twilio-shaped POSTs to /sms through Flask's test client."""
+
+    def __init__(self, client, settings: Settings, number: str = "+15555550123"):  # type: ignore[no-untyped-def]
+        self.client = client
+        self.texter = Texter("http://localhost", settings, number)
+
+    def post(self, body: str, *, sid: str | None = None, signature: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+        params = self.texter.params(body, **extra)
+        if sid:
+            params["MessageSid"] = sid
+        headers = {"X-Twilio-Signature": self.texter.sign(params) if signature is None else signature}
+        return self.client.post("/sms", data=params, headers=headers)
+
+    def text(self, body: str, **kwargs: str) -> list[str]:
+        response = self.post(body, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "application/xml"
+        return replies(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def phone(client, settings: Settings) -> Phone:  # type: ignore[no-untyped-def]
+    return Phone(client, settings)
+
+
+def parse_twiml(text: str) -> ET.Element:
+    root = ET.fromstring(text)
+    assert root.tag == "Response"
+    return root
+
+
+@pytest.fixture
+def run_worker(conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run queued jobs in this process (RQ's SimpleWorker, burst mode), with the jobs' settings from env."""
+    from workers import context
+
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("STAFF_ALERT_NUMBERS", ",".join(settings.staff_alert_numbers))
+    context._settings.cache_clear()
+
+    def run() -> None:
+        queues = [Queue(name, connection=conn) for name in QUEUE_NAMES]
+        SimpleWorker(queues, connection=conn).work(burst=True)
+
+    yield run
+    context._settings.cache_clear()

@@ -1,0 +1,113 @@
+"""The helpline command as a user types it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+
+from helpline.cli import main
+from helpline.redisdb import EmbeddedRedis
+from tests.conftest import ROOT
+from tests.test_deploy import free_port, stop
+
+HELPLINE = [sys.executable, "-m", "helpline.cli"]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TWILIO_", "ORG_", "STAFF_", "REDIS_URL", "PORT", "FLOWS_DIR"))}
+    env.update(HELPLINE_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def test_flows_check_passes_on_the_shipped_content() -> None:
+    result = CliRunner().invoke(main, ["flows", "check", str(ROOT / "flows")])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_flows_check_names_file_line_and_node_and_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "main.yaml"
+    text = (ROOT / "flows" / "main.yaml").read_text()
+    broken.write_text(text.replace("      - {key: 2, words: [withdrawal, opioid withdrawal], goto: withdrawal_menu}",
+                                   "      - {key: 1, words: [withdrawal, opioid withdrawal], goto: withdrawal_menu}"))
+    line = next(i for i, ln in enumerate(broken.read_text().splitlines(), 1) if "{key: 1, words: [withdrawal" in ln)
+    result = CliRunner().invoke(main, ["flows", "check", str(broken)])
+    assert result.exit_code != 0
+    assert f"{broken}:{line}: node 'main': menu key '1' is used twice" in result.output
+
+
+def test_flows_test_plays_the_transcripts() -> None:
+    result = CliRunner().invoke(main, ["flows", "test"])
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.output
+
+
+def test_crisis_check_writes_one_json_verdict_a_line() -> None:
+    result = CliRunner().invoke(main, ["crisis", "check"], input="i want to kill myself\nhow long does wd last\n")
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["crisis"] is True and first["category"] == "suicide" and first["matches"]
+    assert set(first) >= {"text", "crisis", "category", "severity", "matches"}
+    assert second["crisis"] is False and second["text"] == "how long does wd last"
+
+
+def test_serve_starts_its_own_redis_and_chat_texts_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    env = clean_env(tmp_path, PORT=str(port))
+    server = subprocess.Popen(HELPLINE + ["serve", "--workers", "1"], env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "helpline serve did not become ready"
+            time.sleep(0.2)
+        chat = subprocess.run(HELPLINE + ["chat"], input="hi\n2\nstop\nhello\n", env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert chat.returncode == 0, chat.stderr
+        assert "helpline> Hi, this is the Example Recovery Center helpline" in chat.stdout
+        assert "Opioid withdrawal. Reply:" in chat.stdout
+        assert chat.stdout.count("(no reply)") == 2  # STOP, and the text after it
+        redis_dir = tmp_path / "data" / "redis"
+        assert (redis_dir / "appendonly.aof").exists() or list(redis_dir.glob("appendonlydir*"))
+    finally:
+        stop(server)
+    assert not EmbeddedRedis(tmp_path / "data" / "redis").running(), "serve left its Redis running"
+
+
+def test_chat_says_clearly_when_nothing_is_running(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = clean_env(tmp_path)
+    chat = subprocess.run(HELPLINE + ["chat", "--url", f"http://127.0.0.1:{free_port()}"], input="hi\n", env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert "is it running?" in chat.stderr
+    assert "Traceback" not in chat.stderr
+
+
+def test_invalid_settings_are_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = clean_env(tmp_path, ORG_PHONE="call us", CONVERSATION_TTL="soon", TWILIO_ACCOUNT_SID="AC123")
+    result = subprocess.run(HELPLINE + ["serve"], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    for expected in ("ORG_PHONE: 'call us' is not a phone number", "CONVERSATION_TTL: 'soon'",
+                     "TWILIO_ACCOUNT_SID: must be 34 characters", "set both"):
+        assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_make_is_what_the_readme_says() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+    assert shutil.which("make") is None or "test:" in (ROOT / "Makefile").read_text()
