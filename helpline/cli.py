@@ -105,11 +105,11 @@ def worker(burst: bool) -> None:
     """Run an RQ worker (with its scheduler) on the crisis, default and low queues."""
     settings = _settings()
     env, started = _redis_env(settings)
+    from redis import Redis
     from rq import Queue, Worker
 
     from helpline import logs
     from helpline.app import QUEUE_NAMES
-    from redis import Redis
 
     logs.setup(settings.log_level)
     os.environ["REDIS_URL"] = env["REDIS_URL"]  # jobs read settings from the environment

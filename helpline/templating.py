@@ -19,7 +19,8 @@ def fields(template: str) -> list[str]:
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
-            raise ValueError(f"only plain {{name}} fields are allowed, not {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}")
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"only plain {{name}} fields are allowed, not {{{written}}}")
         names.append(name)
     return names
 

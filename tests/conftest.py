@@ -111,3 +111,43 @@ def run_worker(conn: redis.Redis, settings: Settings, monkeypatch: pytest.Monkey
 
     yield run
     context._settings.cache_clear()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base: str, proc, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``base``/readyz answers 200, failing early if ``proc`` exits."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert proc.poll() is None, f"the server exited with {proc.returncode}"
+        assert time.monotonic() < deadline, f"{base} did not become ready in {timeout}s"
+        time.sleep(0.2)
+
+
+def stop(proc) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM, as docker or systemd would, then wait; kill only if it hangs."""
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

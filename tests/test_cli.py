@@ -10,13 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-import requests
 from click.testing import CliRunner
 
 from helpline.cli import main
 from helpline.redisdb import EmbeddedRedis
-from tests.conftest import ROOT
-from tests.test_deploy import free_port, stop
+from tests.conftest import ROOT, free_port, stop, wait_ready
 
 HELPLINE = [sys.executable, "-m", "helpline.cli"]
 
@@ -65,15 +63,7 @@ def test_serve_starts_its_own_redis_and_chat_texts_it(tmp_path) -> None:  # type
     env = clean_env(tmp_path, PORT=str(port))
     server = subprocess.Popen(HELPLINE + ["serve", "--workers", "1"], env=env, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "helpline serve did not become ready"
-            time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}", server)
         chat = subprocess.run(HELPLINE + ["chat"], input="hi\n2\nstop\nhello\n", env=env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
         assert chat.returncode == 0, chat.stderr
@@ -111,3 +101,23 @@ def test_make_is_what_the_readme_says() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
     assert shutil.which("make") is None or "test:" in (ROOT / "Makefile").read_text()
+
+
+def test_demo_runs_everything_and_stops_everything(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    env = clean_env(tmp_path)
+    demo = subprocess.Popen(HELPLINE + ["demo", "--port", str(port)], env=env, cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", demo, timeout=40)
+        chat = subprocess.run(HELPLINE + ["chat", "--url", f"http://127.0.0.1:{port}"], input="call me\n",
+                              env=env, capture_output=True, text=True, timeout=30)
+        assert "What name should they ask for?" in chat.stdout
+        time.sleep(0.5)
+    finally:
+        stop(demo)
+    told = demo.stderr.read()
+    assert "helpline chat" in told or "make chat" in told  # it tells the user what to do next
+    assert not EmbeddedRedis(tmp_path / "data" / "redis").running(), "demo left its Redis running"
+    leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout
+    assert not leftovers.strip(), "demo left gunicorn running"

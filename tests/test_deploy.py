@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from ruamel.yaml import YAML
 
 from helpline.chat import Texter
 from helpline.outbound import outbox
-from tests.conftest import ROOT, STAFF, make_settings
+from tests.conftest import ROOT, STAFF, free_port, make_settings, stop, wait_ready
 
 BIN = Path(sys.executable).parent
 
@@ -28,27 +26,11 @@ def compose() -> dict:  # type: ignore[type-arg]
     return YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def service_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ORG_", "STAFF_"))}
     env.update(REDIS_URL=redis_url, HELPLINE_DATA_DIR=str(tmp_path / "data"), STAFF_ALERT_NUMBERS=STAFF,
                SECRET_KEY="test-secret", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     return env
-
-
-def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_docker_compose_config_is_valid(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -81,16 +63,7 @@ def test_compose_web_and_worker_commands_serve_a_text_and_alert_staff(tmp_path, 
     worker = subprocess.Popen(services["worker"]["command"], env=env, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "gunicorn never became ready"
-            assert web.poll() is None, "gunicorn exited"
-            time.sleep(0.2)
+        wait_ready(base, web)
         assert requests.get(base + "/healthz", timeout=2).json() == {"status": "ok"}
         settings = make_settings(tmp_path, redis_url)
         texter = Texter(base, settings, "+15555550123")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
+import requests
 
 from helpline.app import create_app
+from helpline.chat import Texter
 from helpline.errors import ContentError
 from helpline.redisdb import EmbeddedRedis
-from tests.conftest import ROOT, Phone, make_settings, parse_twiml
+from tests.conftest import ROOT, Phone, free_port, make_settings, parse_twiml, stop, wait_ready
 
 
 def assert_safe(replies: list[str]) -> None:
@@ -33,6 +38,31 @@ def test_redis_stopped_under_the_app_then_back(tmp_path) -> None:  # type: ignor
         server.start()  # from its AOF
         assert "side effects" in phone.text("3")[0]  # the conversation resumes where it was
     finally:
+        server.stop()
+
+
+def test_redis_stopped_under_a_running_gunicorn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    server.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ORG_", "STAFF_", "FLOWS_DIR"))}
+    env.update(REDIS_URL=server.url, HELPLINE_DATA_DIR=str(tmp_path / "data"))
+    web = subprocess.Popen([sys.executable, "-m", "helpline.cli", "serve", "--port", str(port), "--workers", "2"],
+                           env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, web)
+        texter = Texter(base, make_settings(tmp_path, server.url), "+15555550123")
+        texter.send("hi")
+        server.stop()
+        for body in ("2", "hello", "i took too many pills and my chest hurts"):
+            assert_safe(texter.send(body))  # 200 with the safe reply; Texter raises on any other status
+        assert requests.get(base + "/readyz", timeout=5).status_code == 503
+        server.start()
+        wait_ready(base, web)
+        assert "Opioid withdrawal. Reply" in texter.send("2")[0]
+    finally:
+        stop(web)
         server.stop()
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 import phonenumbers
 
 from helpline.engine import matching
-from helpline.engine.actions import End, RequestCallback, Say, Transfer
+from helpline.engine.actions import End, RequestCallback, Transfer
 from helpline.engine.model import Node, NodeType
 
 if TYPE_CHECKING:
