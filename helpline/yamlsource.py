@@ -21,7 +21,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from helpline.errors import ContentError, Problem
 
-
 _CONSTRUCTS = {"a flow mapping": "the { }", "a flow sequence": "the [ ]", "a block mapping": "the block",
                "a block collection": "the list", "a quoted scalar": "the quoted text"}
 
@@ -59,7 +58,7 @@ def load(path: str | Path) -> Any:
         col = f" (column {mark.column + 1})" if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
         # The parser notices a problem where it gets stuck, often lines after the mistake; say where the
-        # construct it was reading began ("while parsing a flow mapping" -> "in the { } that starts on line 16").
+        # construct it was reading began: "while parsing a flow mapping" -> "in the { } that starts on line 16".
         ctx = exc.context_mark
         if exc.problem_mark and ctx and ctx.line != exc.problem_mark.line and exc.context:
             inside = exc.context.replace("while parsing ", "")
@@ -108,7 +107,7 @@ def schema_problems(
 
     Messages are written for people who are not programmers: "missing 'review'", "unknown property 'reveiw'
     (did you mean 'review'?)" on the line of that property, the path shown from the node (when there is one).
-    ``hints`` adds a sentence about a property by name, e.g. what 'review' must hold or which nodes take 'retries'.
+    ``hints`` adds a sentence about a property by name: what 'review' must hold, which nodes take 'retries'.
     """
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
@@ -158,8 +157,9 @@ def _describe(error: Any, path: list[Any], hints: Mapping[str, str]) -> list[tup
         if close:
             message += f" (did you mean '{close[0]}'?)"
         return [(path, message)]
-    if error.validator == "type" and isinstance(error.validator_value, str) and error.validator_value in _TYPES:
-        return [(path, f"{prefix}{error.instance!r} should be {_TYPES[error.validator_value]}")]
+    wanted = error.validator_value
+    if error.validator == "type" and isinstance(wanted, str) and wanted in _TYPES:
+        return [(path, f"{prefix}{error.instance!r} should be {_TYPES[wanted]}")]
     return [(path, f"{prefix}{error.message}")]
 
 

@@ -1,9 +1,9 @@
 """The flow engine, tested as data (goflow style) and by the properties every step must keep.
 
-Each file in ``tests/cases/<node type>/`` is a small flow (nodes over ``tests/cases/base_flow.yaml``), a starting
-state and inputs, each with the exact actions and the state expected. Every node type in the registry must have
-a folder of cases. After a deliberate behaviour change, ``UPDATE_EXPECTED=1`` rewrites the expectations: read the
-diff before committing it.
+Each file in ``tests/cases/<node type>/`` is a small flow (nodes over ``tests/cases/base_flow.yaml``), a
+starting state and inputs, each with the exact actions and the state expected. Every node type in the registry
+must have a folder of cases. After a deliberate behaviour change, ``UPDATE_EXPECTED=1`` rewrites the
+expectations: read the diff before committing it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ import pytest
 from ruamel.yaml import YAML
 
 from helpline.engine import (
-    End, Event, Flow, Listen, RequestCallback, Say, State, Transfer, interrupt, load_flow, step,
+    End,
+    Event,
+    Flow,
+    Listen,
+    RequestCallback,
+    Say,
+    State,
+    Transfer,
+    interrupt,
+    load_flow,
+    step,
 )
 from helpline.engine.nodes import REGISTRY
 
@@ -37,7 +47,7 @@ def _yaml() -> YAML:
 
 
 def build_flow(tmp_path: Path, nodes: dict[str, Any] | None = None, **top: Any) -> Flow:
-    """The base flow with ``nodes`` added or replaced and top-level keys overridden, loaded like a real flow."""
+    """The base flow with ``nodes`` added or replaced and top-level keys overridden, loaded as a real flow."""
     data = YAML(typ="safe").load((CASES / "base_flow.yaml").read_text(encoding="utf-8"))
     data.update(copy.deepcopy(top))
     for node_id, node in (nodes or {}).items():
@@ -75,7 +85,7 @@ def plain_state(state: State, keys: list[str]) -> dict[str, Any]:
     return {k: data[k] for k in keys}
 
 
-# -- the case files --------------------------------------------------------------------------------------------
+# -- the case files --------------------------------------------------------------------------------
 CASE_FILES = sorted(p.relative_to(CASES).as_posix() for p in CASES.glob("*/*.yaml"))
 
 
@@ -122,8 +132,9 @@ def test_case(name: str, tmp_path: Path) -> None:
             yaml.dump(case, f)
 
 
-# -- properties of every step ------------------------------------------------------------------------------------
-INPUTS = ["hi", "1", "more", "back", "menu", "help", "call me", "Sam", "is kratom safe", "banana", "no", "yes", "2"]
+# -- properties of every step ----------------------------------------------------------------------
+INPUTS = ["hi", "1", "more", "back", "menu", "help", "call me", "Sam", "is kratom safe", "banana", "no",
+          "yes", "2"]
 STATES = [
     State(),
     State(node="main"),
@@ -165,7 +176,7 @@ def test_interrupt_does_not_modify_its_input_state(flow: Flow) -> None:
 
 @pytest.mark.parametrize("state", STATES, ids=lambda s: str(s.node))
 def test_every_step_waits_somewhere_or_ends(flow: Flow, state: State) -> None:
-    """After a step the person is never left hanging: the last action is a Listen at the new node, or an End."""
+    """After a step the person is never left hanging: the last action is a Listen here, or an End."""
     for text in INPUTS:
         new, actions = step(flow, state, Event("voice", text))
         assert actions, text
@@ -198,7 +209,7 @@ def test_history_is_bounded(flow: Flow) -> None:
     assert len(state.history) <= 10
 
 
-# -- channels and languages -----------------------------------------------------------------------------------
+# -- channels and languages ------------------------------------------------------------------------
 VOICE_NODES = {
     "main": {
         "type": "menu",
@@ -249,11 +260,13 @@ SPANISH_NODES = {
     "help": {"type": "menu", "text": {"en": "Help", "es": "Ayuda"}, "options": [{"key": 1, "goto": "main"}]},
     "fallback": {"type": "menu", "text": {"en": "Fallback", "es": "Alternativa"},
                  "options": [{"key": 1, "goto": "ask_name"}, {"key": 2, "goto": "main"}]},
-    "kratom": {"type": "answer", "match": {"en": ["kratom"], "es": ["kratom"]}, "text": {"en": "K", "es": "K es"},
+    "kratom": {"type": "answer", "match": {"en": ["kratom"], "es": ["kratom"]},
+               "text": {"en": "K", "es": "K es"},
                "review": {"sources": ["FDA"], "reviewed_by": "clinical team", "reviewed_on": "2026-06-01"}},
     "ask_name": {"type": "question", "text": {"en": "Name?", "es": {"sms": "Nombre?", "voice": "Su nombre?"}},
                  "save_as": "name", "goto": "request", "on_fail": "request"},
-    "request": {"type": "callback", "reason": "asked", "text": {"en": "We will call.", "es": "Le llamaremos."},
+    "request": {"type": "callback", "reason": "asked",
+                "text": {"en": "We will call.", "es": "Le llamaremos."},
                 "options": [{"key": 1, "goto": "main"}]},
     "safe_now": {"type": "question", "text": {"en": "Safe?", "es": "Seguro?"}, "save_as": "safe",
                  "expect": "yes_no", "branches": {"yes": "main", "no": "urgent"}, "on_fail": "urgent"},

@@ -1,7 +1,7 @@
 """Broken flows, each paired with the exact error it must produce (goflow style), and the loader's good paths.
 
-``tests/broken_flows/expected.yaml`` maps each file to its error lines. After a deliberate change to a message, run
-with ``UPDATE_EXPECTED=1`` to rewrite the file, then read the diff.
+``tests/broken_flows/expected.yaml`` maps each file to its error lines. After a deliberate change to a
+message, run with ``UPDATE_EXPECTED=1`` to rewrite the file, then read the diff.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _expected() -> dict[str, list[str]]:
 
 
 def _errors(name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.chdir(BROKEN)  # so messages name the file as a content editor sees it: "missing_goto.yaml:17: ..."
+    monkeypatch.chdir(BROKEN)  # errors name the file as a content editor sees it: "missing_goto.yaml:17: ..."
     with pytest.raises(ContentError) as raised:
         load_flow(name, VARIABLES, today=TODAY)
     return [str(p) for p in raised.value.problems]

@@ -1,11 +1,19 @@
-"""Understanding the person's own words: normalisation, stems, misspellings, synonyms, and what must not match."""
+"""Understanding the person's own words: normalisation, stems, misspellings, synonyms, what must not match."""
 
 from __future__ import annotations
 
 import pytest
 
 from helpline.engine.matching import (
-    Phrase, Vocabulary, best, normalise, rank, score, stem, within_edits, word_found,
+    Phrase,
+    Vocabulary,
+    best,
+    normalise,
+    rank,
+    score,
+    stem,
+    within_edits,
+    word_found,
 )
 
 VOCAB = Vocabulary({
@@ -54,7 +62,7 @@ def test_within_edits(a: str, b: str, limit: int, close: bool) -> None:
 
 
 def test_short_words_must_be_exact() -> None:
-    """'sick' must not be found in 'sack', nor 'quit' in 'quiet': under 5 letters, only exact or stem matches."""
+    """'sick' is not in 'sack', nor 'quit' in 'quiet': under 5 letters, only exact or stem matches count."""
     assert not word_found("sick", ("sack",))
     assert not word_found("quit", ("quiet",))
     assert word_found("sick", ("sick",))

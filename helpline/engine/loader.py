@@ -53,11 +53,11 @@ def load_flow(path: str | Path, variables: Mapping[str, str], *, today: dt.date 
 def _schema_hints() -> dict[str, str]:
     """For a property missing or out of place, say which node types take it."""
     hints = {}
-    for kind, spec in NODE_KINDS.items():
+    for spec in NODE_KINDS.values():
         for name in spec["props"]:
             kinds = [k for k, s in NODE_KINDS.items() if name in s["props"]]
             hints[name] = f"'{name}' belongs in {', '.join(kinds)} nodes"
-    hints["review"] = "health answers (answer nodes) carry 'review:' with sources, reviewed_by and reviewed_on"
+    hints["review"] = "health answers (answer nodes) carry 'review:' with sources, reviewed_by, reviewed_on"
     return hints
 
 
@@ -84,7 +84,8 @@ class _Builder:
         variants: dict[str, dict[str, str]] = {}
         for lang in self.languages:
             if lang not in raw:
-                self.problem(path, f"text has no '{lang}' version (the flow declares languages {', '.join(self.languages)})", node)
+                declared = ", ".join(self.languages)
+                self.problem(path, f"text has no '{lang}' version (the flow declares languages {declared})", node)
                 continue
         for lang, value in raw.items():
             if lang not in self.languages:
@@ -116,9 +117,9 @@ class _Builder:
             extra = ""
             if odd:
                 named = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in odd)
-                extra = (f"; {named} {'is' if len(odd) == 1 else 'are'} not in the GSM alphabet and send the whole "
-                         f"text as UCS-2, 70 characters a segment instead of 160: use straight quotes ' \" and a "
-                         f"plain dash -")
+                verb = "is" if len(odd) == 1 else "are"
+                extra = (f"; {named} {verb} not in the GSM alphabet and send the whole text as UCS-2, "
+                         f"70 characters a segment instead of 160: use straight quotes ' \" and a plain dash -")
             self.problem(where, f"SMS text is {count} segments ({len(text)} characters), more than {limit}{extra}; "
                                 f"shorten it, split it with 'more', or raise the node's max_segments", node)
 
@@ -142,8 +143,8 @@ class _Builder:
         for i, item in enumerate(raw or []):
             key = str(item["key"]).strip()
             if key in keys:
-                self.problem(path + [i, "key"], f"menu key '{key}' is used by two options ({keys[key] + 1} and "
-                                                f"{i + 1}): each option needs its own key", node)
+                self.problem(path + [i, "key"], f"menu key '{key}' is used by two options "
+                                                f"({keys[key] + 1} and {i + 1}): each option needs its own key", node)
             keys.setdefault(key, i)
             phrases = self.phrases(item.get("words"), path + [i, "words"], node)
             for lang, items in phrases.items():
@@ -237,8 +238,8 @@ class _Builder:
                 if target not in nodes:
                     close = difflib.get_close_matches(target, list(nodes), n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    self.problem(["nodes", node.id] + where, f"goes to node '{target}', which does not exist{hint}",
-                                 node.id)
+                    self.problem(["nodes", node.id] + where,
+                                 f"goes to node '{target}', which does not exist{hint}", node.id)
         structural = self.structural or len(self.problems) > before
         if flow.person in nodes and nodes[flow.person].type not in (NodeType.CALLBACK, NodeType.HANDOFF,
                                                                      NodeType.MENU, NodeType.QUESTION):
@@ -269,7 +270,7 @@ class _Builder:
                     good.add(n.id)
                     changed = True
         for n in nodes.values():
-            if n.id not in good and not structural:  # a missing node or goto explains the dead ends already
+            if n.id not in good and not structural:  # a missing node explains its dead ends already
                 why = ("an end node must give a phone number ({org_phone}, 988 or 911)" if n.type is NodeType.END
                        else "no path from here reaches a person (a callback or hand-off node)")
                 self.problem(["nodes", n.id], f"dead end: {why}", n.id)

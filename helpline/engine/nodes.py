@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Protocol
 import phonenumbers
 
 from helpline.engine import matching
-from helpline.engine.actions import End, RequestCallback, Say, Transfer
+from helpline.engine.actions import End, RequestCallback, Transfer
 from helpline.engine.model import Node, NodeType
 
 if TYPE_CHECKING:
     from helpline.engine.step import Run
 
-YES = frozenset("yes y yeah yea yep yup ya sure ok okay k si correct right affirmative fine alright safe good".split())
+YES = frozenset("yes y yeah yea yep yup ya sure ok okay k si correct right affirmative fine alright safe good"
+                .split())
 # Negations count as "no" wherever they come first: "not really", "i dont feel safe", "im not ok".
 NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsafe".split())
 YES_NO_WORDS = 4  # a yes or no is looked for in the first few words only
@@ -112,8 +113,8 @@ class Question:
             if run.state.misses > node.retries:
                 run.enter(node.on_fail or run.flow.fallback)
             else:
-                # Ask again (the flow's generic "reply with a number" would be wrong here), and wait again: on a
-                # call, a retry without a <Gather> would hang up.
+                # Ask again (the flow's generic "reply with a number" would be wrong here), and wait again:
+                # on a call, a retry without a <Gather> would hang up.
                 run.say(node.retry or node.text)
                 run.do(run.listen(node))
             return True
