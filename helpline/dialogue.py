@@ -74,6 +74,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound) -> Outcom
     """Handle one inbound message. The crisis screen runs on the whole of every message, STOP included."""
     verdict = lexicon.screen(inbound.text) if inbound.text else NO_CRISIS
     keyword = opt_keyword(inbound)
+    prefix: list[Action | OptOut | OptIn] = []
     if keyword in ("stop", "start", "help") or inbound.opted_out:
         # Twilio answers these itself, and cannot text someone who opted out (error 21610): a crisis from them
         # reaches staff as a call-only callback request, never as a text.
@@ -90,15 +91,20 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound) -> Outcom
         else:
             outcome.path = "silenced"
         still_out = keyword == "stop" or (inbound.opted_out and keyword != "start")
-        if verdict.crisis:
-            outcome.actions.append(crisis_request(verdict, state, call_only=still_out))
-        return outcome
+        if verdict.crisis and not still_out:
+            # Someone who may be texted (just opted in, or a HELP keyword) and is in crisis gets the crisis
+            # reply as well: Twilio's own keyword reply carries no emergency numbers.
+            prefix, state = outcome.actions, outcome.state
+        else:
+            if verdict.crisis:
+                outcome.actions.append(crisis_request(verdict, state, call_only=still_out))
+            return outcome
     if verdict.crisis:
         assert verdict.category is not None
         reply = lexicon.reply(verdict.category, inbound.channel, state.lang)
         new_state, actions = interrupt(flow, state, flow.crisis, inbound.channel)
         new_state.turns += 1
         actions = [Say(reply), *actions, crisis_request(verdict, state, call_only=False)]
-        return Outcome(new_state, list(actions), verdict, "crisis")
+        return Outcome(new_state, [*prefix, *actions], verdict, "crisis")
     new_state, actions = step(flow, state, Event(inbound.channel, inbound.text, inbound.digits))
     return Outcome(new_state, list(actions), verdict, "flow")

@@ -8,8 +8,10 @@ known; every text in each declared language; SMS texts within the segment budget
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from helpline import templating, yamlsource
 from helpline.engine import segments
 from helpline.engine.matching import Phrase, Vocabulary, normalise
 from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priority, Review, Text
-from helpline.engine.schema import FLOW_SCHEMA
+from helpline.engine.schema import FLOW_SCHEMA, NODE_KINDS
 from helpline.errors import ContentError, Problem
 
 DEFAULT_MAX_SEGMENTS = 2
@@ -26,8 +28,11 @@ REVIEW_STALE_AFTER = dt.timedelta(days=365)
 NUMBER_FIELDS = ("org_phone", "helpline_number")
 
 
-def load_flow(path: str | Path, variables: Mapping[str, str]) -> Flow:
-    """Read, validate and build the flow at ``path``; raise :class:`ContentError` listing every problem."""
+def load_flow(path: str | Path, variables: Mapping[str, str], *, today: dt.date | None = None) -> Flow:
+    """Read, validate and build the flow at ``path``; raise :class:`ContentError` listing every problem.
+
+    ``today`` is the date reviews are judged stale against (tests freeze it); the real date by default.
+    """
     path = Path(path)
     data = yamlsource.load(path)
     file = str(path)
@@ -37,16 +42,32 @@ def load_flow(path: str | Path, variables: Mapping[str, str]) -> Flow:
     def node_of(p: list[Any]) -> str | None:
         return str(p[1]) if len(p) > 1 and p[0] == "nodes" else None
 
-    yamlsource.raise_if(yamlsource.schema_problems(data, FLOW_SCHEMA, file, node_of))
-    builder = _Builder(data, file, variables)
+    yamlsource.raise_if(yamlsource.schema_problems(data, FLOW_SCHEMA, file, node_of, SCHEMA_HINTS))
+    builder = _Builder(data, file, variables, today or dt.date.today())
     flow = builder.build()
     yamlsource.raise_if(builder.problems)
     flow.version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     return flow
 
 
+def _schema_hints() -> dict[str, str]:
+    """For a property missing or out of place, say which node types take it."""
+    hints = {}
+    for spec in NODE_KINDS.values():
+        for name in spec["props"]:
+            kinds = [k for k, s in NODE_KINDS.items() if name in s["props"]]
+            hints[name] = f"'{name}' belongs in {', '.join(kinds)} nodes"
+    hints["review"] = "health answers (answer nodes) carry 'review:' with sources, reviewed_by, reviewed_on"
+    return hints
+
+
+SCHEMA_HINTS = _schema_hints()
+
+
 class _Builder:
-    def __init__(self, data: Any, file: str, variables: Mapping[str, str]):
+    def __init__(self, data: Any, file: str, variables: Mapping[str, str], today: dt.date):
+        self.today = today
+        self.structural = False  # a broken link, which explains any dead end it causes
         self.data = data
         self.file = file
         self.variables = variables
@@ -63,7 +84,8 @@ class _Builder:
         variants: dict[str, dict[str, str]] = {}
         for lang in self.languages:
             if lang not in raw:
-                self.problem(path, f"text has no '{lang}' version (the flow declares languages {self.languages})", node)
+                declared = ", ".join(self.languages)
+                self.problem(path, f"text has no '{lang}' version (the flow declares languages {declared})", node)
                 continue
         for lang, value in raw.items():
             if lang not in self.languages:
@@ -92,7 +114,12 @@ class _Builder:
         odd = segments.non_gsm_chars(text)
         count = segments.segments(text)
         if count > limit:
-            extra = f"; characters {odd!r} force UCS-2, halving what fits" if odd else ""
+            extra = ""
+            if odd:
+                named = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in odd)
+                verb = "is" if len(odd) == 1 else "are"
+                extra = (f"; {named} {verb} not in the GSM alphabet and send the whole text as UCS-2, "
+                         f"70 characters a segment instead of 160: use straight quotes ' \" and a plain dash -")
             self.problem(where, f"SMS text is {count} segments ({len(text)} characters), more than {limit}{extra}; "
                                 f"shorten it, split it with 'more', or raise the node's max_segments", node)
 
@@ -116,7 +143,8 @@ class _Builder:
         for i, item in enumerate(raw or []):
             key = str(item["key"]).strip()
             if key in keys:
-                self.problem(path + [i, "key"], f"menu key '{key}' is used twice (also option {keys[key] + 1})", node)
+                self.problem(path + [i, "key"], f"menu key '{key}' is used by two options "
+                                                f"({keys[key] + 1} and {i + 1}): each option needs its own key", node)
             keys.setdefault(key, i)
             phrases = self.phrases(item.get("words"), path + [i, "words"], node)
             for lang, items in phrases.items():
@@ -193,6 +221,7 @@ class _Builder:
                 self.problem(path + ["pattern"], f"pattern does not compile: {exc}", node_id)
         if kind is NodeType.QUESTION and node.goto is None and not node.branches:
             self.problem(path, "a question needs 'goto' (or 'branches') for where to go once answered", node_id)
+            self.structural = True
         if node.branches and node.expect != "yes_no":
             self.problem(path + ["branches"], "'branches' needs expect: yes_no", node_id)
         return node
@@ -203,10 +232,15 @@ class _Builder:
             target = getattr(flow, name)
             if target not in nodes:
                 self.problem([name], f"'{name}' names node '{target}', which does not exist")
+        before = len(self.problems)
         for node in nodes.values():
-            for target in node.targets():
+            for where, target in _targets_with_paths(node):
                 if target not in nodes:
-                    self.problem(["nodes", node.id], f"goes to node '{target}', which does not exist", node.id)
+                    close = difflib.get_close_matches(target, list(nodes), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    self.problem(["nodes", node.id] + where,
+                                 f"goes to node '{target}', which does not exist{hint}", node.id)
+        structural = self.structural or len(self.problems) > before
         if flow.person in nodes and nodes[flow.person].type not in (NodeType.CALLBACK, NodeType.HANDOFF,
                                                                      NodeType.MENU, NodeType.QUESTION):
             self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
@@ -236,7 +270,7 @@ class _Builder:
                     good.add(n.id)
                     changed = True
         for n in nodes.values():
-            if n.id not in good:
+            if n.id not in good and not structural:  # a missing node explains its dead ends already
                 why = ("an end node must give a phone number ({org_phone}, 988 or 911)" if n.type is NodeType.END
                        else "no path from here reaches a person (a callback or hand-off node)")
                 self.problem(["nodes", n.id], f"dead end: {why}", n.id)
@@ -249,7 +283,7 @@ class _Builder:
                     if other != node.id:
                         self.problem(["nodes", node.id, "match"],
                                      f"topic phrase '{p.text}' also belongs to node '{other}'", node.id)
-        today = dt.date.today()
+        today = self.today
         for node in nodes.values():
             if node.type is NodeType.ANSWER and node.review and node.review.reviewed_on:
                 if today - dt.date.fromisoformat(node.review.reviewed_on) > REVIEW_STALE_AFTER:
@@ -262,6 +296,14 @@ class _Builder:
         assert node.text is not None
         return all(any(num and num in t for num in numbers)
                    for by_channel in node.text.variants.values() for t in by_channel.values())
+
+
+def _targets_with_paths(node: Node) -> list[tuple[list[Any], str]]:
+    """Each node this one leads to, with the path (inside the node) of the line that says so."""
+    out: list[tuple[list[Any], str]] = [(["options", i, "goto"], o.goto) for i, o in enumerate(node.options)]
+    out += [([name], t) for name, t in (("goto", node.goto), ("on_fail", node.on_fail)) if t]
+    out += [(["branches", answer], t) for answer, t in node.branches.items()]
+    return out
 
 
 def _tidy(text: str) -> str:

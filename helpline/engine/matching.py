@@ -36,9 +36,11 @@ def normalise(text: str) -> str:
 
 def stem(word: str) -> str:
     """A deliberately crude stem: enough to meet "withdrawals" with "withdrawal" and "detoxing" with "detox"."""
-    for suffix in ("ing", "ed", "es", "s"):
+    for suffix in ("ing", "ed", "es"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):  # "beds" ~ "bed", "subs" ~ "sub"
+        return word[:-1]
     return word
 
 
@@ -91,38 +93,67 @@ class Vocabulary:
                 out.append(word)
         return tuple(out)
 
+    def message(self, text: str) -> tuple[str, ...]:
+        """A message's words for matching: stopwords kept, so a phrase made only of them ("what is it") can match;
+        they never stop a phrase from matching, since a phrase only asks for its own words."""
+        return self.words(text, keep_stopwords=True)
+
     def phrase(self, text: str) -> Phrase:
         words = self.words(text) or self.words(text, keep_stopwords=True)
         return Phrase(text, words)
 
 
-def word_found(word: str, message_words: Iterable[str]) -> bool:
-    """True when ``word`` (from a phrase) is in the message exactly, by stem, or as a close misspelling."""
+EXACT, FUZZY = 2, 1
+
+
+def how_found(word: str, message_words: Iterable[str]) -> int:
+    """:data:`EXACT` when ``word`` (from a phrase) is in the message as written or by stem, :data:`FUZZY` when only
+    as a close misspelling, 0 when not at all."""
     target = stem(word)
     limit = _edit_limit(word)
+    fuzzy = False
     for candidate in message_words:
         if candidate == word or stem(candidate) == target:
-            return True
-        if limit and within_edits(candidate, word, limit):
-            return True
-    return False
+            return EXACT
+        if limit and not fuzzy and within_edits(candidate, word, limit):
+            fuzzy = True
+    return FUZZY if fuzzy else 0
+
+
+def word_found(word: str, message_words: Iterable[str]) -> bool:
+    """True when ``word`` (from a phrase) is in the message exactly, by stem, or as a close misspelling."""
+    return how_found(word, message_words) > 0
 
 
 def score(phrase: Phrase, message_words: tuple[str, ...]) -> int:
-    """How well ``phrase`` is found in the message: 0 when any of its words is missing, else its weight."""
+    """How well ``phrase`` is found in the message: 0 when any of its words is missing, else its weight.
+
+    More words found beat fewer; among those, words found as written (or by stem) beat close misspellings, then
+    longer words beat shorter ones.
+    """
     if not phrase.words:
         return 0
+    total = 0
     for word in phrase.words:
-        if not word_found(word, message_words):
+        found = how_found(word, message_words)
+        if not found:
             return 0
-    return 100 * len(phrase.words) + sum(len(w) for w in phrase.words)
+        total += 1000 + (50 if found == EXACT else 0) + len(word)
+    return total
 
 
-def best(candidates: Iterable[tuple[str, Phrase]], message_words: tuple[str, ...]) -> tuple[str, Phrase] | None:
-    """The (target, phrase) whose phrase best matches the message, first one on a tie; None when none match."""
+def rank(candidates: Iterable[tuple[str, Phrase]],
+         message_words: tuple[str, ...]) -> tuple[str, Phrase, int] | None:
+    """The (target, phrase, score) whose phrase best matches the message, first one on a tie; None when none match."""
     winner, top = None, 0
     for target, phrase in candidates:
         s = score(phrase, message_words)
         if s > top:
-            winner, top = (target, phrase), s
+            winner, top = (target, phrase, s), s
     return winner
+
+
+def best(candidates: Iterable[tuple[str, Phrase]], message_words: tuple[str, ...]) -> tuple[str, Phrase] | None:
+    """The (target, phrase) whose phrase best matches the message, first one on a tie; None when none match."""
+    found = rank(candidates, message_words)
+    return (found[0], found[1]) if found else None

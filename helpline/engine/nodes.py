@@ -17,8 +17,11 @@ from helpline.engine.model import Node, NodeType
 if TYPE_CHECKING:
     from helpline.engine.step import Run
 
-YES = frozenset("yes y yeah yea yep yup sure ok okay si correct right affirmative".split())
-NO = frozenset("no n nope nah not negative".split())
+YES = frozenset("yes y yeah yea yep yup ya sure ok okay k si correct right affirmative fine alright safe good"
+                .split())
+# Negations count as "no" wherever they come first: "not really", "i dont feel safe", "im not ok".
+NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsafe".split())
+YES_NO_WORDS = 4  # a yes or no is looked for in the first few words only
 
 
 class Behaviour(Protocol):
@@ -45,13 +48,16 @@ class WithOptions:
             if norm == option.key.lower() or norm.rstrip(" )") == option.key.lower():
                 run.enter(option.goto)
                 return True
-        words = run.flow.vocabulary.words(text)
+        words = run.flow.vocabulary.message(text)
         candidates = [(o.goto, p) for o in node.options for p in o.words.get(run.state.lang, ())]
-        found = matching.best(candidates, words)
-        if found:
-            run.enter(found[0])
-            return True
-        return False
+        found = matching.rank(candidates, words)
+        if not found:
+            return False
+        # An option's word loses to a topic that explains more of the message: "how long does withdrawal last"
+        # at the main menu is the withdrawal timeline, not the withdrawal menu.
+        topic = run.topic_for(text)
+        run.enter(topic[0] if topic and topic[2] > found[2] else found[0])
+        return True
 
 
 class Menu(WithOptions):
@@ -98,6 +104,8 @@ class Question:
 
     def handle(self, run: Run, node: Node, text: str) -> bool:
         value = self.parse(node, text)
+        if node.expect == "yes_no" and value == "yes" and not self.plain_yes(text) and run.find_topic(text):
+            return True  # "is kratom safe?" asks about kratom; it does not answer yes
         if value is None:
             if run.find_topic(text):
                 return True
@@ -105,7 +113,10 @@ class Question:
             if run.state.misses > node.retries:
                 run.enter(node.on_fail or run.flow.fallback)
             else:
-                run.say(node.retry or run.flow.messages["no_match"])
+                # Ask again (the flow's generic "reply with a number" would be wrong here), and wait again:
+                # on a call, a retry without a <Gather> would hang up.
+                run.say(node.retry or node.text)
+                run.do(run.listen(node))
             return True
         assert node.save_as
         run.state.vars[node.save_as] = value
@@ -115,15 +126,23 @@ class Question:
         return True
 
     @staticmethod
+    def plain_yes(text: str) -> bool:
+        """True when the message starts with a yes ("yes", "yeah, what is kratom"): a clear answer."""
+        words = matching.normalise(text).split()
+        return bool(words) and words[0] in YES
+
+    @staticmethod
     def parse(node: Node, text: str) -> str | None:
         clean = " ".join(text.split())[:200]
         if not clean:
             return None
         if node.expect == "yes_no":
-            words = matching.normalise(clean).split()
-            if any(w in NO for w in words[:3]):
+            # A negation among the first words means no, even after a yes ("yeah im not safe"): when asking
+            # "are you safe?" (or "may we leave a voicemail?"), taking a no for a yes is the costly mistake.
+            first = matching.normalise(clean).split()[:YES_NO_WORDS]
+            if any(w in NO for w in first):
                 return "no"
-            if any(w in YES for w in words[:3]):
+            if any(w in YES for w in first):
                 return "yes"
             return None
         if node.expect == "number":

@@ -75,16 +75,20 @@ class Run:
             if node.waits:
                 self.actions.append(self.listen(node))
                 return
-            if target is None:  # an end
+            if target is None:  # an end: the next message starts a new conversation
                 self.state.node = None
                 self.state.history = []
                 self.state.vars = {}
+                self.state.topics = []
                 return
+
+    def topic_for(self, text: str) -> tuple[str, matching.Phrase, int] | None:
+        """The answer whose topic phrases best fit the person's own words, with its score; None when none fits."""
+        return matching.rank(self.flow.topics(self.state.lang), self.flow.vocabulary.message(text))
 
     def find_topic(self, text: str) -> bool:
         """Answer a question asked in the person's own words, from anywhere; False when nothing fits."""
-        words = self.flow.vocabulary.words(text)
-        found = matching.best(self.flow.topics(self.state.lang), words)
+        found = self.topic_for(text)
         if not found:
             return False
         self.enter(found[0])
@@ -145,6 +149,10 @@ class Run:
         if self.state.part < len(node.more):
             self.state.part += 1
             self.say(node.more[self.state.part - 1])
+            self.actions.append(self.listen(node))
+        elif node.more and "no_more" in self.flow.messages:
+            # They read it all: say so, rather than "sorry, I didn't understand" (and it is not a miss).
+            self.say(self.flow.messages["no_more"])
             self.actions.append(self.listen(node))
         else:
             self.miss(node)
