@@ -56,7 +56,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     conn = redisdb.connect(url)
     queues = {name: Queue(name, connection=conn) for name in QUEUE_NAMES}
     helpline = Helpline(settings, flow, lexicon, conn, queues,
-                        Conversations(conn, queues, settings.conversation_ttl))
+                        Conversations(conn, queues, settings))
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes,

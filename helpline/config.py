@@ -18,6 +18,7 @@ import phonenumbers
 from dotenv import dotenv_values
 
 from helpline.errors import SettingsError
+from helpline.hours import BusinessHours
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,25 @@ class Settings:
     org_hours: str = "Mon-Fri 8am-8pm, Sat-Sun 9am-5pm"
     helpline_number: str = "+15555550199"
     staff_alert_numbers: tuple[str, ...] = ()
+    supervisor_alert_numbers: tuple[str, ...] = ()
+    timezone: str = "America/New_York"
+    business_hours: str = "mon-fri 08:00-20:00; sat-sun 09:00-17:00"
+    due_crisis_minutes: int = 5
+    due_urgent_minutes: int = 60
+    due_routine_hours: int = 4  # business hours
+    claim_timeout_minutes: int = 30
+    retention_days: int = 90
     default_region: str = "US"
     conversation_ttl: int = 24 * 3600
     max_request_bytes: int = 64 * 1024
     port: int = 5000
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hours(self) -> BusinessHours:
+        """``BUSINESS_HOURS`` in ``TIMEZONE`` (validated when the settings were loaded)."""
+        return BusinessHours.parse(self.business_hours, self.timezone)
 
     @property
     def twilio_configured(self) -> bool:
@@ -96,6 +110,14 @@ ENV_VARS = {
     "ORG_HOURS": "org_hours",
     "HELPLINE_NUMBER": "helpline_number",
     "STAFF_ALERT_NUMBERS": "staff_alert_numbers",
+    "SUPERVISOR_ALERT_NUMBERS": "supervisor_alert_numbers",
+    "TIMEZONE": "timezone",
+    "BUSINESS_HOURS": "business_hours",
+    "DUE_CRISIS_MINUTES": "due_crisis_minutes",
+    "DUE_URGENT_MINUTES": "due_urgent_minutes",
+    "DUE_ROUTINE_HOURS": "due_routine_hours",
+    "CLAIM_TIMEOUT_MINUTES": "claim_timeout_minutes",
+    "RETENTION_DAYS": "retention_days",
     "DEFAULT_REGION": "default_region",
     "CONVERSATION_TTL": "conversation_ttl",
     "MAX_REQUEST_BYTES": "max_request_bytes",
@@ -148,10 +170,11 @@ def _validate(values: dict[str, object]) -> Settings:
             out[key] = Path(str(value))
         elif key in ("org_phone", "helpline_number"):
             out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
-        elif key == "staff_alert_numbers":
+        elif key in ("staff_alert_numbers", "supervisor_alert_numbers"):
             items = value if isinstance(value, (list, tuple)) else str(value).split(",")
             out[key] = tuple(n for n in (number(key, v) for v in items if str(v).strip()) if n)
-        elif key in ("conversation_ttl", "max_request_bytes", "port"):
+        elif key in ("conversation_ttl", "max_request_bytes", "port", "due_crisis_minutes", "due_urgent_minutes",
+                     "due_routine_hours", "claim_timeout_minutes", "retention_days"):
             try:
                 out[key] = int(str(value))
                 if out[key] <= 0:  # type: ignore[operator]
@@ -190,6 +213,11 @@ def _validate(values: dict[str, object]) -> Settings:
             out[key] = dict(value)  # type: ignore[call-overload]
         else:
             out[key] = value if not isinstance(value, str) else value.strip()
+    try:
+        BusinessHours.parse(str(out.get("business_hours", Settings.business_hours)),
+                            str(out.get("timezone", Settings.timezone)))
+    except ValueError as exc:
+        errors.append(f"BUSINESS_HOURS/TIMEZONE: {exc}")
     if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_auth_token")):
         errors.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both for real Twilio, or neither for local mode")
     if errors:

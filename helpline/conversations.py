@@ -17,6 +17,7 @@ import redis
 from rq import Queue
 
 from helpline import callbacks, optouts
+from helpline.config import Settings
 from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.engine import RequestCallback, State
 
@@ -46,10 +47,11 @@ class Conversations:
     """The state store. ``decide`` is the pure per-message function (``helpline.dialogue.turn`` bound to the
     flow and lexicon)."""
 
-    def __init__(self, conn: redis.Redis, queues: dict[str, Queue], ttl: int):
+    def __init__(self, conn: redis.Redis, queues: dict[str, Queue], settings: Settings):
         self.conn = conn
         self.queues = queues
-        self.ttl = ttl
+        self.settings = settings
+        self.ttl = settings.conversation_ttl
 
     def load(self, channel: str, number: str) -> State:
         return State.from_json(self.conn.get(state_key(channel, number)))
@@ -81,8 +83,8 @@ class Conversations:
                 elif isinstance(action, OptIn):
                     pipe.delete(keys[2])
                 elif isinstance(action, RequestCallback):
-                    staged = callbacks.stage(pipe, self.queues, number, channel, outcome.state.lang, action,
-                                             existing_id, existing)
+                    staged = callbacks.stage(pipe, self.queues, self.settings, number, channel,
+                                             outcome.state.lang, action, existing_id, existing)
                     request_id = existing_id = staged.request_id
                     existing = existing or {"status": "open", "priority": action.priority,
                                             "created": str(time.time())}

@@ -1,7 +1,8 @@
 """Texts the helpline sends on its own (staff alerts, follow-ups): through Twilio's REST API when credentials
 are set, otherwise into a local outbox in Redis that the log and ``helpline outbox`` show.
 
-Only workers call this: a webhook never waits on Twilio's API. Every send checks the opt-out list first.
+Only workers call this: a webhook never waits on Twilio's API. Every send checks the opt-out list first, and
+:meth:`Sender.send_once` makes a retried job (or one recovered from a killed worker) text nobody twice.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from helpline.logs import mask
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "hl:outbox"
 OUTBOX_LIMIT = 500
+DELIVERY_TTL = 7 * 86400
+
+
+def delivery_key(key: str) -> str:
+    return f"hl:delivery:{key}"
 
 
 class OptedOut(Exception):
@@ -32,20 +38,19 @@ class OptedOut(Exception):
 class Sent:
     to: str
     sid: str
-    via: str  # "twilio" or "outbox"
+    via: str  # "twilio", "outbox", or "already" when an earlier attempt had sent it
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
-    """Sends the real twilio client's requests to another base URL (a local stand-in for Twilio's API in tests)."""
+    """Sends the real twilio client's requests to another base URL (a local stand-in for Twilio's API)."""
 
     def __init__(self, base_url: str):
-        super().__init__()
+        super().__init__(timeout=10)
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
-        for prefix in ("https://api.twilio.com",):
-            if url.startswith(prefix):
-                url = self.base_url + url[len(prefix):]
+        if url.startswith("https://api.twilio.com"):
+            url = self.base_url + url[len("https://api.twilio.com"):]
         return super().request(method, url, *args, **kwargs)
 
 
@@ -55,26 +60,65 @@ class Sender:
         self.conn = conn
         self.client: Client | None = None
         if settings.twilio_configured:
-            http = _RedirectingHttpClient(api_base) if api_base else None
+            http = _RedirectingHttpClient(api_base) if api_base else TwilioHttpClient(timeout=10)
             self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
 
-    def send_sms(self, to: str, body: str, *, kind: str) -> Sent:
-        """Text ``to``; raises :class:`OptedOut` when they opted out, or Twilio's error (RQ retries the job)."""
+    def send_once(self, key: str, to: str, body: str, *, kind: str) -> Sent:
+        """Send unless a send under ``key`` already happened, even one cut off by a crash mid-request.
+
+        Outbox: the check and the write are one Redis transaction. Twilio: the attempt is marked before the API
+        call; a later attempt that finds the mark but no result asks Twilio's API whether that message exists
+        before sending again.
+        """
+        mark = delivery_key(key)
         if optouts.is_opted_out(self.conn, to):
             raise OptedOut(mask(to))
-        if self.client is not None:
-            message = self.client.messages.create(to=to, from_=self.settings.helpline_number, body=body)
-            log.info("sms sent kind=%s to=%s sid=%s", kind, mask(to), message.sid)
-            return Sent(to, str(message.sid), "twilio")
-        sid = f"OUTBOX{int(time.time() * 1000)}"
+        if self.client is None:
+            return self._outbox_once(mark, to, body, kind)
+        state = (self.conn.get(mark) or b"").decode()
+        if state.startswith("sent:"):
+            return Sent(to, state[5:], "already")
+        if state.startswith("sending:"):
+            found = self._find_sent(to, body)
+            if found:
+                self.conn.set(mark, f"sent:{found}", ex=DELIVERY_TTL)
+                log.info("sms %s to=%s was already accepted by Twilio (%s); not sent again", kind, mask(to), found)
+                return Sent(to, found, "already")
+        self.conn.set(mark, f"sending:{time.time()}", ex=DELIVERY_TTL)
+        message = self.client.messages.create(to=to, from_=self.settings.helpline_number, body=body)
+        self.conn.set(mark, f"sent:{message.sid}", ex=DELIVERY_TTL)
+        log.info("sms sent kind=%s to=%s sid=%s", kind, mask(to), message.sid)
+        return Sent(to, str(message.sid), "twilio")
+
+    def _find_sent(self, to: str, body: str) -> str | None:
+        assert self.client is not None
+        for message in self.client.messages.list(to=to, from_=self.settings.helpline_number, limit=50):
+            if message.body == body:
+                return str(message.sid)
+        return None
+
+    def _outbox_once(self, mark: str, to: str, body: str, kind: str) -> Sent:
+        sid = f"OUTBOX{time.time_ns()}"
         entry = {"sid": sid, "to": to, "from": self.settings.helpline_number, "body": body, "kind": kind,
                  "at": time.time()}
-        with self.conn.pipeline() as pipe:
+        outcome: list[Sent] = []
+
+        def attempt(pipe: redis.client.Pipeline) -> None:
+            outcome.clear()
+            done = pipe.get(mark)
+            if done:
+                outcome.append(Sent(to, done.decode().removeprefix("sent:"), "already"))
+                return
+            pipe.multi()
             pipe.lpush(OUTBOX_KEY, json.dumps(entry))
             pipe.ltrim(OUTBOX_KEY, 0, OUTBOX_LIMIT - 1)
-            pipe.execute()
-        log.info("sms to outbox (no Twilio credentials) kind=%s to=%s", kind, mask(to))
-        return Sent(to, sid, "outbox")
+            pipe.set(mark, f"sent:{sid}", ex=DELIVERY_TTL)
+            outcome.append(Sent(to, sid, "outbox"))
+
+        self.conn.transaction(attempt, mark)
+        if outcome[0].via == "outbox":
+            log.info("sms to outbox (no Twilio credentials) kind=%s to=%s", kind, mask(to))
+        return outcome[0]
 
 
 def outbox(conn: redis.Redis, limit: int = 50) -> list[dict[str, object]]:

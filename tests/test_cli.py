@@ -40,7 +40,7 @@ def test_flows_check_names_file_line_and_node_and_fails(tmp_path) -> None:  # ty
     line = next(i for i, ln in enumerate(broken.read_text().splitlines(), 1) if "{key: 1, words: [withdrawal" in ln)
     result = CliRunner().invoke(main, ["flows", "check", str(broken)])
     assert result.exit_code != 0
-    assert f"{broken}:{line}: node 'main': menu key '1' is used twice" in result.output
+    assert f"{broken}:{line}: node 'main': menu key '1' is used by two options" in result.output
 
 
 def test_flows_test_plays_the_transcripts() -> None:

@@ -195,7 +195,7 @@ def test_opted_out_numbers_are_never_texted_by_workers(settings, conn) -> None: 
 
     optouts.opt_out(conn, "+15555550123")
     with pytest.raises(OptedOut):
-        Sender(settings, conn).send_sms("+15555550123", "we tried to call you", kind="follow-up")
+        Sender(settings, conn).send_once("k", "+15555550123", "we tried to call you", kind="follow-up")
     assert outbox(conn) == []
 
 

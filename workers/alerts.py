@@ -1,33 +1,88 @@
-"""Alert on-call staff about a callback request."""
+"""Alerting staff about callback requests: at once, again at the due time, and lapsed claims.
+
+Jobs take a request id and re-read the request, so a retried or late job acts on what is true now. Every text
+goes through :func:`helpline.outbound.Sender.send_once`, so a retried job (or one recovered from a killed
+worker) never texts anyone twice.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from helpline import callbacks
 from workers.context import job_context
 
 log = logging.getLogger(__name__)
+MAX_REALERTS = 6
 
 
-def alert_staff(request_id: str) -> dict[str, object]:
-    """Text every on-call number that a request is waiting; the text names no client and quotes nothing."""
+def _on_call(ctx, escalate: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    numbers = list(ctx.settings.staff_alert_numbers)
+    if escalate:
+        numbers += [n for n in ctx.settings.supervisor_alert_numbers if n not in numbers]
+    return numbers
+
+
+def _summary(request: dict[str, object]) -> str:
+    lang = "" if request.get("lang") in (None, "en") else f", speaks {request['lang']}"
+    call_only = ", CALL ONLY - do not text" if request.get("call_only") else ""
+    return f"{request['reason']}{lang}{call_only}"
+
+
+def alert_staff(request_id: str, why: str = "new") -> dict[str, object]:
+    """Text on-call staff that a request is waiting. The text names no client and quotes nothing they wrote."""
     ctx = job_context()
-    from helpline import callbacks
-
     request = callbacks.get(ctx.conn, request_id)
-    if request is None:
-        log.warning("alert for unknown callback request %s", request_id)
-        return {"sent": 0}
-    if request["status"] not in ("open",):
-        return {"sent": 0, "status": request["status"]}
-    priority = request["priority"].upper()
+    if request is None or request["status"] != callbacks.Status.OPEN:
+        return {"sent": 0, "status": request and request["status"]}
+    priority = str(request["priority"]).upper()
     body = (f"{ctx.settings.org_name} helpline: {priority} callback request {request_id} is waiting "
-            f"({request['reason']}). Open the staff queue to claim it.")
-    numbers = ctx.settings.staff_alert_numbers
-    sent = 0
-    for number in numbers:
-        ctx.sender.send_sms(number, body, kind=f"staff-alert:{request['priority']}")
-        sent += 1
-    if not numbers:
-        log.warning("no STAFF_ALERT_NUMBERS set: callback request %s alerted nobody", request_id)
+            f"({_summary(request)}). Open the staff queue to claim it.")
+    sent = _send_all(ctx, f"alert-{request_id}-{why}-{request['requests']}", _on_call(ctx, False), body,
+                     f"staff-alert:{request['priority']}")
     return {"sent": sent}
+
+
+def check_due(request_id: str, n: int = 1) -> dict[str, object]:
+    """At the due time: if nobody has claimed the request, alert again and escalate to supervisors, then look
+    again after another interval of the request's priority."""
+    ctx = job_context()
+    request = callbacks.get(ctx.conn, request_id)
+    if request is None or request["status"] != callbacks.Status.OPEN:
+        return {"overdue": False}
+    priority = str(request["priority"])
+    body = (f"{ctx.settings.org_name} helpline: OVERDUE {priority.upper()} callback request {request_id} is still "
+            f"unclaimed ({_summary(request)}). Please claim it now.")
+    sent = _send_all(ctx, f"due-{request_id}-{n}", _on_call(ctx, escalate=True), body, f"overdue:{priority}")
+    callbacks.add_audit(ctx.conn, request_id, "helpline", "overdue", f"re-alert {n} to {sent} phone(s)")
+    if n < MAX_REALERTS:
+        interval = {"crisis": ctx.settings.due_crisis_minutes * 60,
+                    "urgent": ctx.settings.due_urgent_minutes * 60}.get(priority, 3600)
+        queue = ctx.queue(callbacks.QUEUE_FOR_PRIORITY[priority])
+        queue.enqueue_at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=interval), "workers.alerts.check_due",
+                         request_id, n + 1, job_id=f"due-{request_id}-{request['requests']}-{n + 1}",
+                         retry=callbacks.ALERT_RETRY)
+    return {"overdue": True, "sent": sent}
+
+
+def expire_claim(request_id: str, token: str) -> dict[str, object]:
+    """A claim left too long goes back to the queue (unless it was completed or claimed again since)."""
+    ctx = job_context()
+    try:
+        callbacks.release(ctx.conn, request_id, "helpline", why="claim lapsed", token=token)
+    except callbacks.CallbackError:
+        return {"released": False}
+    request = callbacks.get(ctx.conn, request_id)
+    if request and request["priority"] == "crisis":
+        alert_staff(request_id, why=f"lapsed-{token}")
+    return {"released": True}
+
+
+def _send_all(ctx, key: str, numbers: list[str], body: str, kind: str) -> int:  # type: ignore[no-untyped-def]
+    if not numbers:
+        log.warning("no on-call numbers set (STAFF_ALERT_NUMBERS): %s alerted nobody", key)
+        return 0
+    for number in numbers:
+        ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
+    return len(numbers)

@@ -1,4 +1,4 @@
-"""What a job needs (settings, Redis, the outbound sender). Jobs re-read everything else from Redis."""
+"""What a job needs (settings, Redis, queues, the outbound sender). Jobs re-read everything else from Redis."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
-from rq import get_current_job
+from rq import Queue, get_current_job
 
 from helpline.config import Settings, load_settings
 from helpline.outbound import Sender
@@ -18,6 +18,9 @@ class JobContext:
     settings: Settings
     conn: redis.Redis
     sender: Sender
+
+    def queue(self, name: str) -> Queue:
+        return Queue(name, connection=self.conn)
 
 
 @lru_cache(maxsize=1)
