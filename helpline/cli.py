@@ -101,23 +101,32 @@ def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker (with its scheduler) on the crisis, default and low queues."""
+@click.option("--worker-class", type=click.Choice(["simple", "fork"]), default="simple", show_default=True,
+              help="simple: jobs run in the worker process (lowest latency); fork: a fresh process per job.")
+def worker(burst: bool, worker_class: str) -> None:
+    """Run an RQ worker (with its scheduler and the watchdog) on the crisis, default and low queues."""
     settings = _settings()
     env, started = _redis_env(settings)
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker, Worker
 
     from helpline import logs
     from helpline.app import QUEUE_NAMES
+    from workers.watchdog import Watchdog, beat
 
     logs.setup(settings.log_level)
     os.environ["REDIS_URL"] = env["REDIS_URL"]  # jobs read settings from the environment
     conn = Redis.from_url(env["REDIS_URL"])  # no short socket timeout: the worker blocks waiting for jobs
     queues = [Queue(name, connection=conn) for name in QUEUE_NAMES]
+    cls = SimpleWorker if worker_class == "simple" else Worker
+    rq_worker = cls(queues, connection=conn)
+    beat(conn, rq_worker.name)
+    watchdog = Watchdog(Redis.from_url(env["REDIS_URL"], socket_timeout=5), rq_worker, queues)
+    watchdog.start()
     try:
-        Worker(queues, connection=conn).work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+        rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
+        watchdog.stop()
         if started:
             started.stop()
 

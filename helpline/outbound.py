@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import redis
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 OUTBOX_KEY = "hl:outbox"
 OUTBOX_LIMIT = 500
 DELIVERY_TTL = 7 * 86400
+OPTED_OUT_ERROR = 21610
 
 
 def delivery_key(key: str) -> str:
@@ -85,7 +87,14 @@ class Sender:
                 log.info("sms %s to=%s was already accepted by Twilio (%s); not sent again", kind, mask(to), found)
                 return Sent(to, found, "already")
         self.conn.set(mark, f"sending:{time.time()}", ex=DELIVERY_TTL)
-        message = self.client.messages.create(to=to, from_=self.settings.helpline_number, body=body)
+        try:
+            message = self.client.messages.create(to=to, from_=self.settings.helpline_number, body=body)
+        except TwilioRestException as exc:
+            if exc.code == OPTED_OUT_ERROR:  # they texted STOP to our number: honour it everywhere from now on
+                optouts.opt_out(self.conn, to)
+                self.conn.delete(mark)
+                raise OptedOut(mask(to)) from None
+            raise
         self.conn.set(mark, f"sent:{message.sid}", ex=DELIVERY_TTL)
         log.info("sms sent kind=%s to=%s sid=%s", kind, mask(to), message.sid)
         return Sent(to, str(message.sid), "twilio")

@@ -97,20 +97,30 @@ def parse_twiml(text: str) -> ET.Element:
 
 @pytest.fixture
 def run_worker(conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Run queued jobs in this process (RQ's SimpleWorker, burst mode), with the jobs' settings from env."""
+    """Run queued jobs in this process (RQ's SimpleWorker, burst mode, with its scheduler), the jobs reading
+    their settings from the environment as in a worker process. ``run(other_settings)`` switches settings."""
     from workers import context
 
-    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
-    monkeypatch.setenv("HELPLINE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("STAFF_ALERT_NUMBERS", ",".join(settings.staff_alert_numbers))
-    context._settings.cache_clear()
-
-    def run() -> None:
-        queues = [Queue(name, connection=conn) for name in QUEUE_NAMES]
-        SimpleWorker(queues, connection=conn).work(burst=True)
+    def run(with_settings: Settings | None = None) -> None:
+        work_burst(conn, with_settings or settings, monkeypatch)
 
     yield run
     context._settings.cache_clear()
+
+
+def work_burst(conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every queued (and due scheduled) job in this process, as a worker configured by ``settings``."""
+    from helpline.config import ENV_VARS
+    from workers import context
+
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in settings_env(settings).items():
+        monkeypatch.setenv(var, value)
+    context._settings.cache_clear()
+    worker_conn = redis.Redis(connection_pool=redis.ConnectionPool.from_url(settings.redis_url or ""))
+    queues = [Queue(name, connection=worker_conn) for name in QUEUE_NAMES]
+    SimpleWorker(queues, connection=worker_conn).work(burst=True, with_scheduler=True)
 
 
 def free_port() -> int:
@@ -151,3 +161,37 @@ def stop(proc) -> None:  # type: ignore[no-untyped-def]
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as the environment variables a worker process (or an in-process job) reads them from."""
+    from helpline.config import ENV_VARS
+
+    env = {}
+    for var, name in ENV_VARS.items():
+        value = getattr(settings, name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        elif isinstance(value, bool):
+            value = "on" if value else "off"
+        env[var] = str(value)
+    return env
+
+
+@pytest.fixture
+def fake_twilio():  # type: ignore[no-untyped-def]
+    """A local server answering like Twilio's Messages API, driven through the real twilio client."""
+    from helpline.faketwilio import FakeTwilio
+
+    fake = FakeTwilio("AC" + "5" * 32, "7" * 32).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def twilio_settings(tmp_path: Path, redis_url: str, conn: redis.Redis, fake_twilio) -> Settings:  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path, redis_url, TWILIO_ACCOUNT_SID=fake_twilio.account_sid,
+                         TWILIO_AUTH_TOKEN=fake_twilio.auth_token, TWILIO_API_BASE=fake_twilio.url,
+                         SUPERVISOR_ALERT_NUMBERS="+15555550150")

@@ -11,6 +11,8 @@ import datetime as dt
 import logging
 
 from helpline import callbacks
+from helpline.logs import mask
+from helpline.outbound import OptedOut
 from workers.context import job_context
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,11 @@ def _send_all(ctx, key: str, numbers: list[str], body: str, kind: str) -> int:  
     if not numbers:
         log.warning("no on-call numbers set (STAFF_ALERT_NUMBERS): %s alerted nobody", key)
         return 0
+    sent = 0
     for number in numbers:
-        ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
-    return len(numbers)
+        try:
+            ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
+            sent += 1
+        except OptedOut:
+            log.error("on-call number %s has opted out of texts from the helpline number: not alerted", mask(number))
+    return sent

@@ -1,0 +1,98 @@
+"""Recovering the jobs of a worker that died mid-job, in seconds rather than at RQ's ten-minute maintenance.
+
+Every ``helpline worker`` keeps a short-lived liveness key in Redis (refreshed every few seconds by a thread)
+and runs the watchdog on the same thread: a job in a StartedJobRegistry whose worker's liveness key has lapsed
+was abandoned (the worker was SIGKILLed, or its machine died). The watchdog takes it out of the registry
+atomically (so two watchdogs never both recover it) and puts it back at the front of its queue. Jobs are
+idempotent (see :meth:`helpline.outbound.Sender.send_once`), so a job that did get half-way is safe to rerun.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.worker import Worker
+
+log = logging.getLogger(__name__)
+ALIVE_TTL = 6  # seconds without a heartbeat after which a worker is taken for dead
+BEAT_EVERY = 1.5
+SCHEDULER_CHECK_EVERY = 6  # passes, about every 9 seconds
+
+
+def alive_key(worker_name: str) -> str:
+    return f"hl:worker-alive:{worker_name}"
+
+
+def beat(conn: redis.Redis, worker_name: str) -> None:
+    conn.set(alive_key(worker_name), 1, ex=ALIVE_TTL)
+
+
+def recover_abandoned(conn: redis.Redis, queues: list[Queue]) -> list[str]:
+    """Requeue, at the front, every started job whose worker is dead. Returns the recovered job ids."""
+    recovered = []
+    for queue in queues:
+        registry = StartedJobRegistry(queue=queue)
+        for entry in conn.zrange(registry.key, 0, -1):
+            member = entry.decode()
+            job_id = registry.parse_job_id(member)
+            try:
+                job = Job.fetch(job_id, connection=conn)
+            except NoSuchJobError:
+                conn.zrem(registry.key, entry)
+                continue
+            if not job.worker_name or conn.exists(alive_key(job.worker_name)):
+                continue
+            if job.get_status() != JobStatus.STARTED:
+                continue
+            if conn.zrem(registry.key, entry) != 1:  # another watchdog got there first
+                continue
+            job.worker_name = None
+            queue.enqueue_job(job, at_front=True)
+            recovered.append(job.id)
+            log.warning("watchdog: job %s of dead worker requeued on %s", job.id, queue.name)
+    return recovered
+
+
+class Watchdog(threading.Thread):
+    """The heartbeat of one worker, and the watchdog over all of them."""
+
+    def __init__(self, conn: redis.Redis, worker: Worker, queues: list[Queue]):
+        super().__init__(name="helpline-watchdog", daemon=True)
+        self.conn = conn
+        self.worker = worker
+        self.worker_name = worker.name
+        self.queues = queues
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        passes = 0
+        while not self.stopping.is_set():
+            try:
+                beat(self.conn, self.worker_name)
+                recover_abandoned(self.conn, self.queues)
+                passes += 1
+                if passes % SCHEDULER_CHECK_EVERY == 0:
+                    self.take_over_scheduler()
+            except Exception:  # noqa: BLE001 - a Redis blip must not kill the heartbeat
+                log.exception("watchdog pass failed")
+            self.stopping.wait(BEAT_EVERY)
+
+    def take_over_scheduler(self) -> None:
+        """If no live scheduler holds the queues' locks (its worker died), start ours now: RQ itself only
+        looks every ten minutes, and scheduled jobs (due-time checks, retries) must not wait that long."""
+        scheduler = getattr(self.worker, "scheduler", None)
+        if scheduler is None:
+            return
+        process = getattr(scheduler, "_process", None)
+        if process is None or not process.is_alive():
+            scheduler.acquire_locks(auto_start=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.conn.delete(alive_key(self.worker_name))
