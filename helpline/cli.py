@@ -298,29 +298,45 @@ def callbacks() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per request.")
 @click.option("--reveal", is_flag=True, help="Show full phone numbers (they are masked by default).")
 def callbacks_list(as_json: bool, reveal: bool) -> None:
-    """Open callback requests in the order staff should work them."""
+    """Open callback requests in the order staff should work them (crisis first, then oldest first)."""
     from helpline import callbacks as cb
     from helpline.logs import mask
+    from helpline.redisdb import connect
 
     settings = _settings()
     env, started = _redis_env(settings)
-    from helpline.redisdb import connect
-
     try:
-        rows = cb.open_requests(connect(env["REDIS_URL"]))
+        conn = connect(env["REDIS_URL"])
+        rows = cb.open_requests(conn) + cb.claimed_requests(conn)
     finally:
         if started:
             started.stop()
+    now = time.time()
     for row in rows:
         row["number"] = row["number"] if reveal else mask(row["number"])
-        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
         if as_json:
-            click.echo(json.dumps(row))
-        else:
-            click.echo(f"{row['id']}  {row['priority']:<8} {row['status']:<8} {row['number']:<14} {created}  "
-                       f"{row['reason']}")
+            keep = ("id", "number", "priority", "reason", "status", "channel", "lang", "created", "due", "claimed_by",
+                    "call_only", "requests", "attempts", "topics", "gathered")
+            click.echo(json.dumps({k: row.get(k) for k in keep}))
+            continue
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
+        left = row["due"] - now
+        due = f"overdue {_span(-left)}" if left < 0 else f"due in {_span(left)}"
+        holder = f" ({row['claimed_by']})" if row.get("claimed_by") else ""
+        flag = "  CALL ONLY" if row["call_only"] else ""
+        click.echo(f"{row['id']}  {row['priority']:<8} {row['status'] + holder:<16} {row['number']:<14} "
+                   f"{created}  {due:<16} {row['reason']}{flag}")
     if not rows and not as_json:
         click.echo("no open callback requests")
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h{minutes % 60:02d}m"
+    return f"{minutes // 1440}d"
 
 
 @main.command()

@@ -121,3 +121,26 @@ def test_demo_runs_everything_and_stops_everything(tmp_path) -> None:  # type: i
     assert not EmbeddedRedis(tmp_path / "data" / "redis").running(), "demo left its Redis running"
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), "demo left gunicorn running"
+
+
+def test_callbacks_list_in_working_order_masked_unless_revealed(tmp_path, redis_url, conn) -> None:  # type: ignore[no-untyped-def]
+    from helpline.app import create_app
+    from tests.conftest import Phone, make_settings
+
+    settings = make_settings(tmp_path, redis_url)
+    app = create_app(settings)
+    routine = Phone(app.test_client(), settings, "+15555550111")
+    for body in ("call me", "Al", "now", "yes"):
+        routine.text(body)
+    Phone(app.test_client(), settings, "+15555550122").text("i want to kill myself")
+    env = clean_env(tmp_path, REDIS_URL=redis_url)
+    listed = subprocess.run(HELPLINE + ["callbacks", "list"], env=env, capture_output=True, text=True, timeout=30)
+    lines = listed.stdout.splitlines()
+    assert [ln.split()[1] for ln in lines] == ["crisis", "routine"]
+    assert "+1******0122" in lines[0] and "5555550122" not in listed.stdout
+    assert "due in" in lines[0]
+    revealed = subprocess.run(HELPLINE + ["callbacks", "list", "--json", "--reveal"], env=env, capture_output=True,
+                              text=True, timeout=30)
+    rows = [json.loads(line) for line in revealed.stdout.splitlines()]
+    assert [r["number"] for r in rows] == ["+15555550122", "+15555550111"]
+    assert rows[1]["gathered"]["name"] == "Al" and rows[0]["due"] > rows[0]["created"]
