@@ -199,8 +199,8 @@ _DETERMINERS = frozenset("my his her their our your an a the that last first pre
 
 @lru_cache(maxsize=65536)
 def word_key(word: str) -> str:
-    """The matching key of one word: letters squeezed ("dieeee", "kill" -> "kil") and the ending stripped."""
-    w = _REPEAT.sub(r"\1", word)
+    """The matching key of one word: a letter typed three times or more kept twice, and the ending stripped."""
+    w = _REPEAT3.sub(r"\1\1", word)
     if w in _IRREGULAR:
         return _IRREGULAR[w]
     for suffix in ("ing", "ed", "es", "s"):
@@ -322,17 +322,19 @@ class _Engine:
         self.pairs: dict[tuple[str, str], tuple[tuple[str, ...], int]] = {}
         for kind, flag in (("contractions", _PLAIN), ("slang", _SLANG)):
             for key, value in (words.get(kind) or {}).items():
-                parts = tuple(normalise(key).split())
                 expansion = tuple(normalise(value).split())
+                raw = key.lower().replace("\u2019", "'")
+                if "'" in raw and " " not in raw:
+                    # "od'd" is slang only with its apostrophe: "odd" is a word
+                    self.single[raw] = (expansion, flag)
+                    continue
+                parts = tuple(normalise(key).split())
                 if len(parts) == 1:
                     self.single[parts[0]] = (expansion, flag)
                 elif len(parts) == 2:
                     self.pairs[parts] = (expansion, flag)
-                # a single slang key may also hold an apostrophe ("od'd"): keep that spelling too
-                raw = key.lower().replace("\u2019", "'")
-                if "'" in raw and " " not in raw:
-                    self.single[raw] = (expansion, flag)
-        self.fillers = frozenset(normalise(" ".join(words.get("fillers") or [])).split())
+        self.fillers = frozenset(word_key(w) for w in normalise(" ".join(words.get("fillers") or [])).split())
+        self.not_fuzzy = frozenset(normalise(" ".join(words.get("not_fuzzy") or [])).split())
         self.pair_first = frozenset(p[0] for p in self.pairs)
 
         self.vocab: set[str] = set()
@@ -388,6 +390,9 @@ class _Engine:
                 self.fuzzy_index.setdefault(d, set()).add(k)
         self.fuzzy_first = frozenset(k[0] for k in self.fuzzy_words)
         self.vocab.update(self.fuzzy_words)
+        self.squeezed: dict[str, set[str]] = {}
+        for k in self.vocab:
+            self.squeezed.setdefault(_REPEAT.sub(r"\1", k), set()).add(k)
         self._cache.clear()
         self._building = False
 
@@ -437,12 +442,19 @@ class _Engine:
                 words = (options[0].replace("'", ""),)
         items = []
         for w in words:
-            if not w or w in self.fillers:
+            if not w:
                 continue
             k = word_key(w)
             f = flag
+            if k not in self.vocab and not self._building:
+                # letters typed over and over ("diiie", "killlll"): the lexicon word it squeezes to, if only one
+                same = self.squeezed.get(_REPEAT.sub(r"\1", k))
+                if same is not None and len(same) == 1:
+                    k = next(iter(same))
+            if k in self.fillers:
+                continue
             if (k not in self.vocab and len(k) >= 5 and k[0] in self.fuzzy_first and k.isalpha()
-                    and not self._building):
+                    and w not in self.not_fuzzy and not self._building):
                 target = self._fuzzy(k)
                 if target is not None:
                     w, k, f = self.fuzzy_words[target], target, _FUZZY
@@ -615,7 +627,7 @@ class _Engine:
             return "past"
         if "benign" in ignore:
             for cs, ce in cues.get("benign:" + cat, ()):
-                if toks.clauses[cs] == clause and ce >= s - 6 and cs <= e + 6 and not (s <= cs and ce <= e):
+                if toks.clauses[cs] == clause and ce >= s - 6 and cs <= e + 6:
                     return "benign"
         return None
 
@@ -659,7 +671,7 @@ class _Engine:
                    for cs, ce in cues.get("past", ()))
         if not near:
             return False
-        around = [k for k in range(max(0, s - 2), e + 1) if toks.clauses[k] == clause]
+        around = [k for k in range(max(0, s - 4), e + 1) if toks.clauses[k] == clause]
         tense = any(_is_past(toks.words[k]) for k in around)
         noun = any(toks.words[k] in _DETERMINERS for k in around if k < s)
         if not (tense or noun):
@@ -703,6 +715,7 @@ SCHEMA: dict[str, Any] = {
         "slang": _WORD_MAP,
         "fillers": _STRINGS,
         "fuzzy": _STRINGS,
+        "not_fuzzy": _STRINGS,
         "context": {
             "type": "object",
             "additionalProperties": False,
@@ -853,7 +866,7 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
             patterns=dict(body.get("patterns") or {}), benign=list(body.get("benign") or []),
             ignore_when=tuple(body.get("ignore_when", IGNORE_REASONS))))
     yamlsource.raise_if(problems)
-    words = {k: data.get(k) for k in ("contractions", "slang", "fillers", "fuzzy")}
+    words = {k: data.get(k) for k in ("contractions", "slang", "fillers", "fuzzy", "not_fuzzy")}
     context.setdefault("subjects", ["i", "you", "he", "she", "it", "we", "they", "someone", "somebody", "people"])
     context.setdefault("reporting", ["think", "thought", "sure", "mean", "say", "saying", "said", "know", "believe",
                                      "feel", "guess"])
