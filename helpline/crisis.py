@@ -448,7 +448,8 @@ class _Engine:
             f = flag
             if k not in self.vocab and not self._building:
                 # letters typed over and over ("diiie", "killlll"): the lexicon word it squeezes to, if only one
-                same = self.squeezed.get(_REPEAT.sub(r"\1", k))
+                k1 = word_key(_REPEAT3.sub(r"\1", w))
+                same = {k1} if k1 in self.vocab else self.squeezed.get(_REPEAT.sub(r"\1", k1))
                 if same is not None and len(same) == 1:
                     k = next(iter(same))
             if k in self.fillers:
