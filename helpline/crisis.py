@@ -158,6 +158,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 
 # A word may hold leetspeak signs ($ @ | * and ! between letters); punctuation marks clause breaks.
 _TOKEN = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*|[.?!;:,\n]")
+_WORD = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*")
 _LEET_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
                          "!": "i", "|": "l"})
 _LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
@@ -336,6 +337,7 @@ class _Engine:
         self.fillers = frozenset(word_key(w) for w in normalise(" ".join(words.get("fillers") or [])).split())
         self.not_fuzzy = frozenset(normalise(" ".join(words.get("not_fuzzy") or [])).split())
         self.pair_first = frozenset(p[0] for p in self.pairs)
+        self.pair_second = frozenset(p[1] for p in self.pairs)
 
         self.vocab: set[str] = set()
         self._cache: dict[str, tuple[tuple[str, str, int, bool], ...]] = {}
@@ -343,8 +345,8 @@ class _Engine:
         self.fuzzy_words: dict[str, str] = {}
         self.fuzzy_index: dict[str, set[str]] = {}
         self.fuzzy_first: frozenset[str] = frozenset()
-        self.automaton = ahocorasick.Automaton()
-        self.cue_kinds: set[str] = set()
+        self.automaton = ahocorasick.Automaton()  # phrases and context cues: the full analysis
+        self.triggers = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # phrases only: the quick first look
 
         def keys_of(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             toks = self._expand_plain(phrase)
@@ -379,6 +381,8 @@ class _Engine:
             self.vocab.update(word_key(w) for w in expansion)
         if len(self.automaton):
             self.automaton.make_automaton()
+        if len(self.triggers):
+            self.triggers.make_automaton()
         self.patterns = [(cat.name, name, re.compile(r"(?<!\S)(?:" + rx + r")(?!\S)"))
                          for cat in categories for name, rx in cat.patterns.items()]
         self.past_patterns = [re.compile(rx) for rx in context.get("past_patterns") or []]
@@ -394,6 +398,7 @@ class _Engine:
         for k in self.vocab:
             self.squeezed.setdefault(_REPEAT.sub(r"\1", k), set()).add(k)
         self._cache.clear()
+        self._quick: dict[str, tuple[str, str, bool]] = {}
         self._building = False
 
     # -- building
@@ -401,6 +406,8 @@ class _Engine:
     def _add(self, keys: Sequence[str], entry: tuple) -> None:
         self.vocab.update(keys)
         pattern = " " + " ".join(keys) + " "
+        if entry[0] == "t" and pattern not in self.triggers:
+            self.triggers.add_word(pattern, 1)
         existing = self.automaton.get(pattern, None)
         if existing is None:
             self.automaton.add_word(pattern, [entry])
@@ -463,6 +470,7 @@ class _Engine:
         result = tuple(items)
         if len(self._cache) > 200_000:
             self._cache.clear()
+            self._quick.clear()
         self._cache[raw] = result
         return result
 
@@ -489,31 +497,34 @@ class _Engine:
         return raws
 
     def _fill(self, toks: _Tokens, raws: Sequence[tuple[str, int, int, int]], spaced: frozenset = frozenset()) -> None:
+        words, keys, starts, ends, clauses, flags = (toks.words, toks.keys, toks.starts, toks.ends, toks.clauses,
+                                                     toks.flags)
+        resolve, pair_second = self._resolve, self.pair_second
         clause_shift = 0
         for n, (raw, s, e, clause) in enumerate(raws):
-            for w, k, f, _past in self._resolve(raw):
+            for w, k, f, _past in resolve(raw):
                 if k == "but":
                     clause_shift += 1
-                if toks.words and (toks.words[-1], w) in self.pairs and toks.words[-1] in self.pair_first:
-                    expansion, pf = self.pairs[(toks.words[-1], w)]
-                    prev_flag = toks.flags[-1]
-                    s0 = toks.starts[-1]
-                    for lst in (toks.words, toks.keys, toks.starts, toks.ends, toks.clauses, toks.flags):
+                if w in pair_second and words and (words[-1], w) in self.pairs:
+                    expansion, pf = self.pairs[(words[-1], w)]
+                    prev_flag = flags[-1]
+                    s0 = starts[-1]
+                    for lst in (words, keys, starts, ends, clauses, flags):
                         lst.pop()
                     for w2 in expansion:
-                        toks.words.append(w2)
-                        toks.keys.append(word_key(w2))
-                        toks.starts.append(s0)
-                        toks.ends.append(e)
-                        toks.clauses.append(clause + clause_shift)
-                        toks.flags.append(min(pf, prev_flag, f))
+                        words.append(w2)
+                        keys.append(word_key(w2))
+                        starts.append(s0)
+                        ends.append(e)
+                        clauses.append(clause + clause_shift)
+                        flags.append(min(pf, prev_flag, f))
                     continue
-                toks.words.append(w)
-                toks.keys.append(k)
-                toks.starts.append(s)
-                toks.ends.append(e)
-                toks.clauses.append(clause + clause_shift)
-                toks.flags.append(min(f, _SPACING) if n in spaced else f)
+                words.append(w)
+                keys.append(k)
+                starts.append(s)
+                ends.append(e)
+                clauses.append(clause + clause_shift)
+                flags.append(min(f, _SPACING) if spaced and n in spaced else f)
 
     def _variants(self, raws: list[tuple[str, int, int, int]]) -> list[tuple[list, frozenset]]:
         """The message as written, plus (if it has runs of single letters: "k i l l") with those joined up."""
@@ -545,7 +556,45 @@ class _Engine:
             variants.append((out, frozenset(spaced)))
         return variants
 
+    def _quiet(self, text: str) -> bool:
+        """A quick first look: True when no phrase or pattern can fire, so the full analysis is not needed.
+
+        Most messages are routine; this reads them with cached word lookups, one automaton pass and the patterns,
+        and leaves everything unusual (letters spaced out, two-word contractions) to the full analysis.
+        """
+        folded = text.lower() if text.isascii() else fold(text)[0]
+        quick = self._quick
+        keys: list[str] = []
+        words: list[str] = []
+        single = 0
+        for raw in _WORD.findall(folded):
+            hit = quick.get(raw)
+            if hit is None:
+                items = self._resolve(raw)
+                hit = quick[raw] = (" ".join(i[1] for i in items), " ".join(i[0] for i in items),
+                                    not self.pair_second.isdisjoint(i[0] for i in items))
+            if len(raw) == 1:
+                single += 1
+                if single >= 2:
+                    return False  # "k i l l": let the full analysis join the letters up
+            else:
+                single = 0
+            if hit[0]:
+                if hit[2]:
+                    return False  # a two-word contraction ("my self")
+                keys.append(hit[0])
+                words.append(hit[1])
+        if not keys:
+            return True
+        if len(self.triggers):
+            for _ in self.triggers.iter(" " + " ".join(keys) + " "):
+                return False
+        clean = " ".join(words)
+        return not any(rx.search(clean) for _cat, _name, rx in self.patterns)
+
     def screen(self, text: str) -> Verdict:
+        if self._quiet(text):
+            return NO_CRISIS
         raws = self._raw_tokens(text)
         if not raws:
             return NO_CRISIS
@@ -569,11 +618,12 @@ class _Engine:
         if not toks.keys:
             return
         line = " " + " ".join(toks.keys) + " "
-        end_of: dict[int, int] = {}
         pos = 0
-        for i, k in enumerate(toks.keys):
+        ends_at = []
+        for k in toks.keys:
             pos += 1 + len(k)
-            end_of[pos] = i
+            ends_at.append(pos)
+        end_of = dict(zip(ends_at, range(len(ends_at)), strict=True))
         triggers: list[tuple[int, int, str, str, str]] = []
         cues: dict[str, list[tuple[int, int]]] = {}
         if len(self.automaton):

@@ -441,3 +441,22 @@ def test_long_messages_and_odd_input(lexicon):
     assert not lexicon.screen("   \n\t ").crisis
     assert lexicon.screen("blah " * 2000 + "i want to die").crisis
     assert lexicon.screen("💀💀 i want to die 💀").crisis
+
+
+def test_the_quick_first_look_never_hides_a_phrase(lexicon):
+    """The fast path may only skip messages in which the full analysis finds nothing at all."""
+    from helpline.crisis_eval import load_corpus
+
+    engine = lexicon._engine
+    texts = [e.text for e in load_corpus(CORPUS)] + [t for _, t, _, _ in TRICKS]
+    texts += ["i want to d i e", "kill my self", "he is blue", "my mom's boyfriend keeps hurting me"]
+    for text in texts:
+        if engine._quiet(text):
+            raws = engine._raw_tokens(text)
+            found: dict = {}
+            suppressed: dict = {}
+            for variant, spaced in engine._variants(raws):
+                toks = crisis._Tokens()
+                engine._fill(toks, variant, spaced)
+                engine._screen_tokens(text, toks, found, suppressed)
+            assert not found and not suppressed, text
