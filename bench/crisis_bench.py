@@ -1,14 +1,17 @@
 """Benchmark of the crisis screen against a naive baseline, run as ``python bench/crisis_bench.py``.
 
-For lexicons of 100, 1,000 and 10,000 phrases (the real ``flows/crisis.yaml`` phrases first, then synthetic filler
-phrases), it screens 160-character messages made from the labelled corpus and prints messages per second on one
+For lexicons of 100, 1,000 and 10,000 phrases (the real ``flows/crisis.yaml`` phrases first, then synthetic
+filler
+phrases), it screens 160-character messages made from the labelled corpus and prints messages per second on
+one
 core for:
 
 * the screen (``Lexicon.screen``: folding, expansion, one Aho-Corasick pass, context rules), and
 * the baseline: one big regular expression ``\\b(?:phrase1|phrase2|...)\\b`` over the lower-cased message,
   with the same phrases and none of the normalisation.
 
-It also prints how long loading the real lexicon takes (YAML parse and validation, then compiling the automaton)
+It also prints how long loading the real lexicon takes (YAML parse and validation, then compiling the
+automaton)
 and the compile time at each size. Figures are ratios against the baseline run in the same process.
 """
 
@@ -34,7 +37,8 @@ SIZES = (100, 1_000, 10_000)
 
 
 def plain(data):
-    """ruamel's round-trip containers as plain dicts and lists (what a cached or generated lexicon would be)."""
+    """ruamel's round-trip containers as plain dicts and lists (what a cached or generated lexicon would
+    be)."""
     if isinstance(data, dict):
         return {str(k): plain(v) for k, v in data.items()}
     if isinstance(data, list):
@@ -43,7 +47,23 @@ def plain(data):
 
 
 def synthetic_phrases(n: int, rng: random.Random) -> list[str]:
-    syllables = ["ka", "lo", "mi", "ren", "tu", "sa", "vor", "pel", "dri", "no", "gam", "bex", "qui", "zor", "ul"]
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ren",
+        "tu",
+        "sa",
+        "vor",
+        "pel",
+        "dri",
+        "no",
+        "gam",
+        "bex",
+        "qui",
+        "zor",
+        "ul",
+    ]
     words = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))) for _ in range(3000)})
     out: set[str] = set()
     while len(out) < n:
@@ -64,8 +84,12 @@ def lexicon_data(base: dict, size: int, rng: random.Random) -> tuple[dict, list[
     if budget > 0:
         filler = synthetic_phrases(budget, rng)
         template = data["categories"]["overdose"]
-        data["categories"]["synthetic"] = {"severity": "medium", "phrases": filler, "reply": template["reply"],
-                                           "ignore_when": ["negated"]}
+        data["categories"]["synthetic"] = {
+            "severity": "medium",
+            "phrases": filler,
+            "reply": template["reply"],
+            "ignore_when": ["negated"],
+        }
         phrases += filler
     return data, phrases
 
@@ -81,7 +105,8 @@ def messages(count: int, rng: random.Random, texts: list[str]) -> list[str]:
 
 
 def rate(fn, msgs: list[str], min_seconds: float) -> float:
-    """Messages per second of ``fn`` over ``msgs`` (repeated until ``min_seconds`` have passed), after a warm-up."""
+    """Messages per second of ``fn`` over ``msgs`` (repeated until ``min_seconds`` have passed), after a
+    warm-up."""
     for m in msgs[:200]:
         fn(m)
     done, start = 0, time.perf_counter()
@@ -118,20 +143,31 @@ def main() -> None:
     compile_ms = timed(lambda: crisis._build(base, VARIABLES, str(path), "bench"), 7)
     n_real = sum(len(b.get("phrases") or []) + len(b.get("slang") or []) for b in base["categories"].values())
     print(f"lexicon {path.relative_to(ROOT)}: {n_real} phrases")
-    print(f"  load_lexicon: {load_ms:.1f} ms  (YAML parse with line numbers {parse_ms:.1f} ms; "
-          f"validate + compile {load_ms - parse_ms:.1f} ms; compile alone {compile_ms:.1f} ms)")
+    print(
+        f"  load_lexicon: {load_ms:.1f} ms  (YAML parse with line numbers {parse_ms:.1f} ms; "
+        f"validate + compile {load_ms - parse_ms:.1f} ms; compile alone {compile_ms:.1f} ms)"
+    )
 
-    # Two workloads of 160-character messages glued from corpus texts: "routine" uses the texts in which the real
-    # lexicon finds no phrase at all (most traffic: hours, detox questions, withdrawal); "hard" uses every text,
+    # Two workloads of 160-character messages glued from corpus texts: "routine" uses the texts in which the
+    # real
+    # lexicon finds no phrase at all (most traffic: hours, detox questions, withdrawal); "hard" uses every
+    # text,
     # crises and hard negatives, so nearly every message goes through the full context analysis.
     real = crisis.load_lexicon(path, VARIABLES)
     texts = [e.text for e in load_corpus(ROOT / "tests" / "data" / "crisis_corpus.yaml")]
     routine = [t for t in texts if not (v := real.screen(t)).crisis and not v.suppressed]
-    workloads = {"routine": messages(args.messages, rng, routine), "hard": messages(args.messages, rng, texts)}
-    print(f"\n{args.messages} distinct messages of 160 characters per workload, one core, "
-          f"at least {args.seconds:.0f} s per figure")
-    print(f"{'phrases':>8} {'compile ms':>11} {'workload':>9} {'screen msg/s':>13} {'baseline msg/s':>15} "
-          f"{'screen/baseline':>16}")
+    workloads = {
+        "routine": messages(args.messages, rng, routine),
+        "hard": messages(args.messages, rng, texts),
+    }
+    print(
+        f"\n{args.messages} distinct messages of 160 characters per workload, one core, "
+        f"at least {args.seconds:.0f} s per figure"
+    )
+    print(
+        f"{'phrases':>8} {'compile ms':>11} {'workload':>9} {'screen msg/s':>13} {'baseline msg/s':>15} "
+        f"{'screen/baseline':>16}"
+    )
     for size in SIZES:
         data, phrases = lexicon_data(base, size, rng)
         start = time.perf_counter()
@@ -146,8 +182,10 @@ def main() -> None:
         for name, msgs in workloads.items():
             screen_rate = rate(lexicon.screen, msgs, args.seconds)
             baseline_rate = rate(naive, msgs, args.seconds)
-            print(f"{len(phrases):>8,} {build_ms:>11.1f} {name:>9} {screen_rate:>13,.0f} {baseline_rate:>15,.0f} "
-                  f"{screen_rate / baseline_rate:>15.2f}x")
+            print(
+                f"{len(phrases):>8,} {build_ms:>11.1f} {name:>9} {screen_rate:>13,.0f} "
+                f"{baseline_rate:>15,.0f} {screen_rate / baseline_rate:>15.2f}x"
+            )
 
 
 if __name__ == "__main__":

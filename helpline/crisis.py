@@ -1,24 +1,31 @@
 """The crisis screen: does this message say someone is in danger now, and which resource do they need?
 
-The lexicon is content (``flows/crisis.yaml``), so the clinical team can change it without code. This module turns
-it into one Aho-Corasick automaton and screens every inbound message (an SMS body or a speech transcript) with it.
+The lexicon is content (``flows/crisis.yaml``), so the clinical team can change it without code. This module
+turns
+it into one Aho-Corasick automaton and screens every inbound message (an SMS body or a speech transcript) with
+it.
 
 How a message is read
-    1. *Folding*: Unicode NFKC then NFKD with accents dropped (fullwidth ``ｋｉｌｌ``, ``suicídio``, ligatures),
+    1. *Folding*: Unicode NFKC then NFKD with accents dropped (fullwidth letters, ``suicídio``, ligatures),
        invisible characters removed (zero-width spaces), curly quotes made straight, lower case.
     2. *Words*: split on anything that is not a letter, a digit or a leetspeak sign; ``$uicide``, ``k1ll``,
        ``my5elf``, ``k!ll``, censored ``k*ll`` are read as letters; ``k i l l`` / ``k.i.l.l`` are joined up.
     3. *Expansion*: the lexicon's contractions (``dont`` -> ``do not``) and slang (``kms`` -> ``kill myself``,
        ``od'd`` -> ``overdosed``); speech fillers (``um``, ``like``) dropped.
     4. *Keys*: each word's matching key has repeated letters squeezed (``dieeee``, ``killl``) and its ending
-       stripped (``overdosed`` / ``overdosing`` / ``overdose``); a word one letter away from one of the lexicon's
+       stripped (``overdosed`` / ``overdosing`` / ``overdose``); a word one letter away from one of the
+       lexicon's
        ``fuzzy`` words (``sucide``, ``overdoes``) is read as that word.
-    5. *Automaton*: one pass of an Aho-Corasick automaton over the keys finds every phrase and every context cue
+    5. *Automaton*: one pass of an Aho-Corasick automaton over the keys finds every phrase and every context
+    cue
        (negation, question, past, benign words), so the cost does not grow with the size of the lexicon. A few
        named regular expressions (``patterns``) run over the expanded words for phrase families.
-    6. *Context*: a phrase found is set aside (and reported in ``suppressed`` with the reason) when it is negated
-       ("I'm not suicidal"), a general question ("can you overdose on kratom?"), a past event ("I overdosed last
-       year and got clean") or next to one of its category's benign words ("not responding to my texts"). Each rule
+    6. *Context*: a phrase found is set aside (and reported in ``suppressed`` with the reason) when it is
+    negated
+       ("I'm not suicidal"), a general question ("can you overdose on kratom?"), a past event ("I overdosed
+       last
+       year and got clean") or next to one of its category's benign words ("not responding to my texts"). Each
+       rule
        is narrow: when unsure, the screen raises the alarm.
 """
 
@@ -49,7 +56,7 @@ SMS_MAX_SEPTETS = 306  # two concatenated GSM-7 segments of 153
 RULES = ("fuzzy", "slang", "spacing", "leet", "phrase")
 _FUZZY, _SLANG, _SPACING, _LEET, _PLAIN = range(5)
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Results
 
 
@@ -57,8 +64,10 @@ _FUZZY, _SLANG, _SPACING, _LEET, _PLAIN = range(5)
 class Match:
     """One piece of evidence: which lexicon phrase fired, by which rule, on which part of the message.
 
-    ``rule`` is ``phrase``, ``slang``, ``fuzzy`` (a misspelling), ``spacing`` (``k i l l``), ``leet`` (``k1ll``) or
-    ``pattern:<name>``. ``span`` is the (start, end) of ``text`` in the message; ``reason`` is set on a suppressed
+    ``rule`` is ``phrase``, ``slang``, ``fuzzy`` (a misspelling), ``spacing`` (``k i l l``), ``leet``
+    (``k1ll``) or
+    ``pattern:<name>``. ``span`` is the (start, end) of ``text`` in the message; ``reason`` is set on a
+    suppressed
     match only: ``negated``, ``past``, ``question`` or ``benign``.
     """
 
@@ -70,8 +79,12 @@ class Match:
     reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"category": self.category, "phrase": self.phrase, "rule": self.rule,
-                               "text": self.text}
+        out: dict[str, Any] = {
+            "category": self.category,
+            "phrase": self.phrase,
+            "rule": self.rule,
+            "text": self.text,
+        }
         if self.span is not None:
             out["span"] = list(self.span)
         if self.reason is not None:
@@ -119,7 +132,7 @@ class Category:
     ignore_when: tuple[str, ...] = IGNORE_REASONS
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Folding and words (module level: they do not depend on the lexicon)
 
 _QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"}
@@ -144,7 +157,8 @@ def _fold_char(ch: str) -> str:
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
-    """Plain lower-case ASCII, and for each of its characters the index it came from in ``text`` (None: same)."""
+    """Plain lower-case ASCII, and for each of its characters the index it came from in ``text`` (None:
+    same)."""
     if text.isascii():
         return text.lower(), None
     out: list[str] = []
@@ -159,10 +173,12 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 # A word may hold leetspeak signs ($ @ | * and ! between letters); punctuation marks clause breaks.
 _TOKEN = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*|[.?!;:,\n]")
 _WORD = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*")
-_LEET_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
-                         "!": "i", "|": "l"})
-_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
-                         "!": "i", "|": "l"})
+_LEET_I = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i", "|": "l"}
+)
+_LEET_L = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i", "|": "l"}
+)
 _SIGNS = str.maketrans({"$": "s", "@": "a", "!": "i", "|": "l"})
 _REPEAT = re.compile(r"(.)\1+")
 _REPEAT3 = re.compile(r"(.)\1\1+")
@@ -187,20 +203,35 @@ def _spellings(token: str) -> tuple[tuple[str, ...], bool]:
         options = [t.translate(_SIGNS)]
     leet = options[0].replace("*", "") != t.replace("*", "")
     if "*" in t:  # censored: "k*ll", "s*icide"
-        options = [o.replace("*", v) for o in options for v in "iueoa"] + [o.replace("*", "") for o in options]
+        options = [o.replace("*", v) for o in options for v in "iueoa"] + [
+            o.replace("*", "") for o in options
+        ]
     return tuple(o for o in options if o), leet
 
 
-_IRREGULAR = {"died": "die", "dies": "die", "dying": "die", "dyin": "die", "tried": "try", "tries": "try",
-              "trying": "try", "lying": "lie", "lies": "lie"}
-_PAST_FORMS = frozenset("""was were had did took got went came tried died made felt thought said told found gave
-    ran saw ate drank fell left lost kept began became overdid shot slept woke broke spent swallowed""".split())
+_IRREGULAR = {
+    "died": "die",
+    "dies": "die",
+    "dying": "die",
+    "dyin": "die",
+    "tried": "try",
+    "tries": "try",
+    "trying": "try",
+    "lying": "lie",
+    "lies": "lie",
+}
+_PAST_FORMS = frozenset(
+    """was were had did took got went came tried died made felt thought said told found gave
+    ran saw ate drank fell left lost kept began became overdid shot slept woke broke spent
+    swallowed""".split()
+)
 _DETERMINERS = frozenset("my his her their our your an a the that last first previous prior old".split())
 
 
 @lru_cache(maxsize=65536)
 def word_key(word: str) -> str:
-    """The matching key of one word: a letter typed three times or more kept twice, and the ending stripped."""
+    """The matching key of one word: a letter typed three times or more kept twice, and the ending
+    stripped."""
     w = _REPEAT3.sub(r"\1\1", word)
     if w in _IRREGULAR:
         return _IRREGULAR[w]
@@ -230,15 +261,17 @@ def _damerau1(a: str, b: str) -> bool:
     while i < min(la, lb) and a[i] == b[i]:
         i += 1
     if la == lb:
-        return a[i + 1:] == b[i + 1:] or (
-            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
+        return a[i + 1 :] == b[i + 1 :] or (
+            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        )
     if la > lb:
-        return a[i + 1:] == b[i:]
-    return a[i:] == b[i + 1:]
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
 
 
 def normalise(text: str) -> str:
-    """The folded words of ``text`` (no lexicon expansion): what a person would call its plain lower-case form."""
+    """The folded words of ``text`` (no lexicon expansion): what a person would call its plain lower-case
+    form."""
     folded, _ = fold(text)
     words = []
     for m in _TOKEN.finditer(folded):
@@ -250,12 +283,13 @@ def normalise(text: str) -> str:
     return " ".join(words)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Tokens of one message
 
 
 class _Tokens:
-    """The expanded words of a message with their keys, flags and where they came from in the original text."""
+    """The expanded words of a message with their keys, flags and where they came from in the original
+    text."""
 
     __slots__ = ("words", "keys", "starts", "ends", "clauses", "flags", "_clean", "_offsets")
 
@@ -284,7 +318,7 @@ class _Tokens:
         return bisect.bisect_right(self._offsets, char) - 1
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # The lexicon
 
 
@@ -373,9 +407,15 @@ class _Engine:
                 if keys:
                     self._add(keys, ("c", kind, len(keys)))
         self.bridge = frozenset(word_key(w) for w in normalise(" ".join(context.get("bridge") or [])).split())
-        self.subjects = frozenset(word_key(w) for w in normalise(" ".join(context.get("subjects") or [])).split())
-        self.reporting = frozenset(word_key(w) for w in normalise(" ".join(context.get("reporting") or [])).split())
-        self.specific = frozenset(word_key(w) for w in normalise(" ".join(context.get("specific") or [])).split())
+        self.subjects = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("subjects") or [])).split()
+        )
+        self.reporting = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("reporting") or [])).split()
+        )
+        self.specific = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("specific") or [])).split()
+        )
         self.vocab |= self.bridge | self.subjects | self.reporting | self.specific
         for expansion, _flag in list(self.single.values()) + list(self.pairs.values()):
             self.vocab.update(word_key(w) for w in expansion)
@@ -383,14 +423,17 @@ class _Engine:
             self.automaton.make_automaton()
         if len(self.triggers):
             self.triggers.make_automaton()
-        self.patterns = [(cat.name, name, re.compile(r"(?<!\S)(?:" + rx + r")(?!\S)"))
-                         for cat in categories for name, rx in cat.patterns.items()]
+        self.patterns = [
+            (cat.name, name, re.compile(r"(?<!\S)(?:" + rx + r")(?!\S)"))
+            for cat in categories
+            for name, rx in cat.patterns.items()
+        ]
         self.past_patterns = [re.compile(rx) for rx in context.get("past_patterns") or []]
 
         for w in normalise(" ".join(words.get("fuzzy") or [])).split():
             k = word_key(w)
             self.fuzzy_words[k] = w
-            for d in {k} | {k[:i] + k[i + 1:] for i in range(len(k))}:
+            for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:
                 self.fuzzy_index.setdefault(d, set()).add(k)
         self.fuzzy_first = frozenset(k[0] for k in self.fuzzy_words)
         self.vocab.update(self.fuzzy_words)
@@ -419,8 +462,10 @@ class _Engine:
     def _expand_plain(self, text: str) -> list[tuple[str, int]]:
         """Lexicon text (a phrase or a cue) as expanded words, the same way a message is read."""
         toks = _Tokens()
-        self._fill(toks, [(m.group(), 0, 0, 0) for m in _TOKEN.finditer(fold(text)[0])
-                          if m.group()[0] not in ".?!;:,\n"])
+        self._fill(
+            toks,
+            [(m.group(), 0, 0, 0) for m in _TOKEN.finditer(fold(text)[0]) if m.group()[0] not in ".?!;:,\n"],
+        )
         return list(zip(toks.words, toks.flags, strict=True))
 
     # -- reading a message
@@ -435,8 +480,11 @@ class _Engine:
         flag = _LEET if leet else _PLAIN
         for option in options:
             plain = option.replace("'", "")
-            expansion = (self.single.get(option) or self.single.get(plain)
-                         or self.single.get(_REPEAT3.sub(r"\1", plain)))
+            expansion = (
+                self.single.get(option)
+                or self.single.get(plain)
+                or self.single.get(_REPEAT3.sub(r"\1", plain))
+            )
             if expansion is not None:
                 words, exp_flag = expansion
                 flag = min(flag, exp_flag)
@@ -454,15 +502,22 @@ class _Engine:
             k = word_key(w)
             f = flag
             if k not in self.vocab and not self._building:
-                # letters typed over and over ("diiie", "killlll"): the lexicon word it squeezes to, if only one
+                # letters typed over and over ("diiie", "killlll"): the lexicon word it squeezes to, if only
+                # one
                 k1 = word_key(_REPEAT3.sub(r"\1", w))
                 same = {k1} if k1 in self.vocab else self.squeezed.get(_REPEAT.sub(r"\1", k1))
                 if same is not None and len(same) == 1:
                     k = next(iter(same))
             if k in self.fillers:
                 continue
-            if (k not in self.vocab and len(k) >= 5 and k[0] in self.fuzzy_first and k.isalpha()
-                    and w not in self.not_fuzzy and not self._building):
+            if (
+                k not in self.vocab
+                and len(k) >= 5
+                and k[0] in self.fuzzy_first
+                and k.isalpha()
+                and w not in self.not_fuzzy
+                and not self._building
+            ):
                 target = self._fuzzy(k)
                 if target is not None:
                     w, k, f = self.fuzzy_words[target], target, _FUZZY
@@ -476,7 +531,7 @@ class _Engine:
 
     def _fuzzy(self, k: str) -> str | None:
         found: set[str] = set()
-        for d in {k} | {k[:i] + k[i + 1:] for i in range(len(k))}:
+        for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:
             found |= self.fuzzy_index.get(d, set())
         best = sorted(t for t in found if t[0] == k[0] and _damerau1(k, t))
         return best[0] if best else None
@@ -496,9 +551,17 @@ class _Engine:
             raws.append((t, s, e, clause))
         return raws
 
-    def _fill(self, toks: _Tokens, raws: Sequence[tuple[str, int, int, int]], spaced: frozenset = frozenset()) -> None:
-        words, keys, starts, ends, clauses, flags = (toks.words, toks.keys, toks.starts, toks.ends, toks.clauses,
-                                                     toks.flags)
+    def _fill(
+        self, toks: _Tokens, raws: Sequence[tuple[str, int, int, int]], spaced: frozenset = frozenset()
+    ) -> None:
+        words, keys, starts, ends, clauses, flags = (
+            toks.words,
+            toks.keys,
+            toks.starts,
+            toks.ends,
+            toks.clauses,
+            toks.flags,
+        )
         resolve, pair_second = self._resolve, self.pair_second
         clause_shift = 0
         for n, (raw, s, e, clause) in enumerate(raws):
@@ -559,7 +622,8 @@ class _Engine:
     def _quiet(self, text: str) -> bool:
         """A quick first look: True when no phrase or pattern can fire, so the full analysis is not needed.
 
-        Most messages are routine; this reads them with cached word lookups, one automaton pass and the patterns,
+        Most messages are routine; this reads them with cached word lookups, one automaton pass and the
+        patterns,
         and leaves everything unusual (letters spaced out, two-word contractions) to the full analysis.
         """
         folded = text.lower() if text.isascii() else fold(text)[0]
@@ -571,8 +635,11 @@ class _Engine:
             hit = quick.get(raw)
             if hit is None:
                 items = self._resolve(raw)
-                hit = quick[raw] = (" ".join(i[1] for i in items), " ".join(i[0] for i in items),
-                                    not self.pair_second.isdisjoint(i[0] for i in items))
+                hit = quick[raw] = (
+                    " ".join(i[1] for i in items),
+                    " ".join(i[0] for i in items),
+                    not self.pair_second.isdisjoint(i[0] for i in items),
+                )
             if len(raw) == 1:
                 single += 1
                 if single >= 2:
@@ -653,13 +720,13 @@ class _Engine:
                     cues.setdefault("past", []).append((toks.token_at(m.start()), toks.token_at(m.end() - 1)))
         for s, e, cat, phrase, rule in triggers:
             if rule in RULES:
-                flags = toks.flags[s:e + 1]
+                flags = toks.flags[s : e + 1]
                 best = min(min(flags), RULES.index(rule))
                 rule = RULES[best]
             span = (toks.starts[s], toks.ends[e])
             reason = self._reason(toks, cues, s, e, cat)
             key = (cat, phrase, span)
-            match = Match(cat, phrase, rule, text[span[0]:span[1]], span, reason)
+            match = Match(cat, phrase, rule, text[span[0] : span[1]], span, reason)
             if reason is None:
                 fired.setdefault(key, match)
             else:
@@ -696,11 +763,16 @@ class _Engine:
         return True
 
     def _negated(self, toks: _Tokens, cues: dict, s: int, clause: int) -> bool:
-        for cs, ce in cues.get("negation_adjacent", ()):
+        for _cs, ce in cues.get("negation_adjacent", ()):
             if ce == s - 1 and toks.clauses[ce] == clause:
                 return True
-        for cs, ce in cues.get("negation", ()):
-            if ce < s and s - ce - 1 <= 5 and toks.clauses[ce] == clause and self._bridged(toks, ce + 1, s, False):
+        for _cs, ce in cues.get("negation", ()):
+            if (
+                ce < s
+                and s - ce - 1 <= 5
+                and toks.clauses[ce] == clause
+                and self._bridged(toks, ce + 1, s, False)
+            ):
                 return True
         return False
 
@@ -718,8 +790,10 @@ class _Engine:
         return False
 
     def _past(self, toks: _Tokens, cues: dict, s: int, e: int, clause: int) -> bool:
-        near = any(toks.clauses[cs] == clause and (abs(cs - e) <= 12 or abs(ce - s) <= 12)
-                   for cs, ce in cues.get("past", ()))
+        near = any(
+            toks.clauses[cs] == clause and (abs(cs - e) <= 12 or abs(ce - s) <= 12)
+            for cs, ce in cues.get("past", ())
+        )
         if not near:
             return False
         around = [k for k in range(max(0, s - 4), e + 1) if toks.clauses[k] == clause]
@@ -727,7 +801,7 @@ class _Engine:
         noun = any(toks.words[k] in _DETERMINERS for k in around if k < s)
         if not (tense or noun):
             return False
-        for cs, ce in cues.get("recurrence", ()):
+        for cs, _ce in cues.get("recurrence", ()):
             if cs > s and not any(nce < cs and cs - nce <= 3 for _ns, nce in cues.get("negation", ())):
                 return False
         return True
@@ -738,18 +812,25 @@ def _order(m: Match) -> tuple:
 
 
 def _drop_covered(matches: list[Match]) -> list[Match]:
-    """Drop a match lying inside a longer match of another category ("overdose" inside "overdose on purpose")."""
+    """Drop a match lying inside a longer match of another category ("overdose" inside "overdose on
+    purpose")."""
     keep = []
     for m in matches:
         a, b = m.span or (0, 0)
-        covered = any(o.category != m.category and o.span and o.span[0] <= a and b <= o.span[1]
-                      and (o.span[1] - o.span[0]) > (b - a) for o in matches)
+        covered = any(
+            o.category != m.category
+            and o.span
+            and o.span[0] <= a
+            and b <= o.span[1]
+            and (o.span[1] - o.span[0]) > (b - a)
+            for o in matches
+        )
         if not covered:
             keep.append(m)
     return keep or matches
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Loading and validation
 
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -760,8 +841,12 @@ SCHEMA: dict[str, Any] = {
     "required": ["languages", "categories"],
     "additionalProperties": False,
     "properties": {
-        "languages": {"type": "array", "minItems": 1, "uniqueItems": True,
-                      "items": {"type": "string", "pattern": "^[a-z]{2}$"}},
+        "languages": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^[a-z]{2}$"},
+        },
         "contractions": _WORD_MAP,
         "slang": _WORD_MAP,
         "fillers": _STRINGS,
@@ -770,9 +855,22 @@ SCHEMA: dict[str, Any] = {
         "context": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {k: _STRINGS for k in (
-                "negation", "negation_adjacent", "bridge", "subjects", "reporting", "specific", "question",
-                "question_after", "past", "past_patterns", "recurrence")},
+            "properties": {
+                k: _STRINGS
+                for k in (
+                    "negation",
+                    "negation_adjacent",
+                    "bridge",
+                    "subjects",
+                    "reporting",
+                    "specific",
+                    "question",
+                    "question_after",
+                    "past",
+                    "past_patterns",
+                    "recurrence",
+                )
+            },
         },
         "categories": {
             "type": "object",
@@ -785,11 +883,18 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "description": {"type": "string"},
                     "severity": {"enum": list(SEVERITIES)},
-                    "ignore_when": {"type": "array", "uniqueItems": True, "items": {"enum": list(IGNORE_REASONS)}},
+                    "ignore_when": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"enum": list(IGNORE_REASONS)},
+                    },
                     "phrases": _STRINGS,
                     "slang": _STRINGS,
-                    "patterns": {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
-                                 "additionalProperties": {"type": "string", "minLength": 1}},
+                    "patterns": {
+                        "type": "object",
+                        "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                        "additionalProperties": {"type": "string", "minLength": 1},
+                    },
                     "benign": _STRINGS,
                     "reply": {
                         "type": "object",
@@ -808,14 +913,17 @@ SCHEMA: dict[str, Any] = {
 }
 
 # GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
-_GSM_BASIC = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                       "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 _GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 _URL = re.compile(r"https?://|www\.|\.(?:org|com|net|gov)\b", re.IGNORECASE)
 
 
 def sms_septets(text: str) -> int | None:
-    """Length of ``text`` in GSM-7 septets, or None if it has a character outside GSM-7 (it would go as UCS-2)."""
+    """Length of ``text`` in GSM-7 septets, or None if it has a character outside GSM-7 (it would go as
+    UCS-2)."""
     n = 0
     for ch in text:
         if ch in _GSM_BASIC:
@@ -828,19 +936,23 @@ def sms_septets(text: str) -> int | None:
 
 
 def load_lexicon(path: str | Path, variables: Mapping[str, str]) -> Lexicon:
-    """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with file:line."""
+    """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with
+    file:line."""
     path = Path(path)
     data = yamlsource.load(path)
     file = str(path)
     if not isinstance(data, dict):
-        yamlsource.raise_if([Problem(file, 1, "the crisis lexicon must be a mapping with 'languages' and 'categories'")])
+        yamlsource.raise_if(
+            [Problem(file, 1, "the crisis lexicon must be a mapping with 'languages' and 'categories'")]
+        )
     problems = yamlsource.schema_problems(data, SCHEMA, file)
     yamlsource.raise_if(problems)
     return _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
 
 
 def build_lexicon(data: Mapping[str, Any], variables: Mapping[str, str], file: str = "<lexicon>") -> Lexicon:
-    """Build a lexicon from already parsed data (for tools and benchmarks); validated like :func:`load_lexicon`."""
+    """Build a lexicon from already parsed data (for tools and benchmarks); validated like
+    :func:`load_lexicon`."""
     yamlsource.raise_if(yamlsource.schema_problems(data, SCHEMA, file))
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return _build(data, variables, file, digest)
@@ -858,8 +970,13 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
         try:
             re.compile(rx)
         except re.error as exc:
-            problems.append(Problem(file, at("context", "past_patterns", i), f"context.past_patterns: regex {rx!r} "
-                                    f"does not compile: {exc}"))
+            problems.append(
+                Problem(
+                    file,
+                    at("context", "past_patterns", i),
+                    f"context.past_patterns: regex {rx!r} does not compile: {exc}",
+                )
+            )
     for kind in ("contractions", "slang"):
         for key in data.get(kind) or {}:
             if len(normalise(key).split()) > 2:
@@ -872,13 +989,22 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
         replies: dict[str, dict[str, str]] = {}
         for lang in languages:
             if lang not in body["reply"]:
-                problems.append(Problem(file, at("categories", name, "reply"),
-                                        f"{where}: reply has no '{lang}' text (languages: {', '.join(languages)})"))
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "reply"),
+                        f"{where}: reply has no '{lang}' text (languages: {', '.join(languages)})",
+                    )
+                )
         for lang, by_channel in body["reply"].items():
             if lang not in languages:
-                problems.append(Problem(file, at("categories", name, "reply", lang),
-                                        f"{where}: reply language '{lang}' is not in languages "
-                                        f"[{', '.join(languages)}]"))
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "reply", lang),
+                        f"{where}: reply language '{lang}' is not in languages [{', '.join(languages)}]",
+                    )
+                )
             replies[lang] = {}
             for channel in CHANNELS:
                 template = by_channel[channel]
@@ -890,37 +1016,68 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
                     continue
                 text = templating.render(template, variables)
                 replies[lang][channel] = text
-                problems.extend(Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
-                                for m in _reply_problems(channel, template, text))
+                problems.extend(
+                    Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
+                    for m in _reply_problems(channel, template, text)
+                )
         if not (body.get("phrases") or body.get("slang") or body.get("patterns")):
-            problems.append(Problem(file, at("categories", name), f"{where}: has no phrases, slang or patterns"))
+            problems.append(
+                Problem(file, at("categories", name), f"{where}: has no phrases, slang or patterns")
+            )
         for kind in ("phrases", "slang"):
             for i, phrase in enumerate(body.get(kind) or []):
                 norm = normalise(phrase)
                 if not norm:
-                    problems.append(Problem(file, at("categories", name, kind, i),
-                                            f"{where}: phrase {phrase!r} has no letters or digits"))
+                    problems.append(
+                        Problem(
+                            file,
+                            at("categories", name, kind, i),
+                            f"{where}: phrase {phrase!r} has no letters or digits",
+                        )
+                    )
                 elif norm in seen and seen[norm] != name:
-                    problems.append(Problem(file, at("categories", name, kind, i),
-                                            f"{where}: phrase {phrase!r} is also in category '{seen[norm]}'"))
+                    problems.append(
+                        Problem(
+                            file,
+                            at("categories", name, kind, i),
+                            f"{where}: phrase {phrase!r} is also in category '{seen[norm]}'",
+                        )
+                    )
                 else:
                     seen[norm] = name
         for pname, rx in (body.get("patterns") or {}).items():
             try:
                 re.compile(rx)
             except re.error as exc:
-                problems.append(Problem(file, at("categories", name, "patterns", pname),
-                                        f"{where}: pattern '{pname}' does not compile: {exc}"))
-        categories.append(Category(
-            name=name, severity=body["severity"], phrases=list(body.get("phrases") or []), replies=replies,
-            description=str(body.get("description") or ""), slang=list(body.get("slang") or []),
-            patterns=dict(body.get("patterns") or {}), benign=list(body.get("benign") or []),
-            ignore_when=tuple(body.get("ignore_when", IGNORE_REASONS))))
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "patterns", pname),
+                        f"{where}: pattern '{pname}' does not compile: {exc}",
+                    )
+                )
+        categories.append(
+            Category(
+                name=name,
+                severity=body["severity"],
+                phrases=list(body.get("phrases") or []),
+                replies=replies,
+                description=str(body.get("description") or ""),
+                slang=list(body.get("slang") or []),
+                patterns=dict(body.get("patterns") or {}),
+                benign=list(body.get("benign") or []),
+                ignore_when=tuple(body.get("ignore_when", IGNORE_REASONS)),
+            )
+        )
     yamlsource.raise_if(problems)
     words = {k: data.get(k) for k in ("contractions", "slang", "fillers", "fuzzy", "not_fuzzy")}
-    context.setdefault("subjects", ["i", "you", "he", "she", "it", "we", "they", "someone", "somebody", "people"])
-    context.setdefault("reporting", ["think", "thought", "sure", "mean", "say", "saying", "said", "know", "believe",
-                                     "feel", "guess"])
+    context.setdefault(
+        "subjects", ["i", "you", "he", "she", "it", "we", "they", "someone", "somebody", "people"]
+    )
+    context.setdefault(
+        "reporting",
+        ["think", "thought", "sure", "mean", "say", "saying", "said", "know", "believe", "feel", "guess"],
+    )
     engine = _Engine(categories, words, context)
     return Lexicon(file, version, {c.name: c for c in categories}, languages, engine)
 
@@ -933,16 +1090,20 @@ def _reply_problems(channel: str, template: str, text: str) -> list[str]:
             bad = "".join(sorted({ch for ch in text if ch not in _GSM_BASIC and ch not in _GSM_EXTENDED}))
             out.append(f"characters {bad!r} are not GSM-7 (use plain ASCII quotes and dashes)")
         elif septets > SMS_MAX_SEPTETS:
-            out.append(f"{septets} characters once filled in; at most {SMS_MAX_SEPTETS} fit in two SMS segments")
+            out.append(
+                f"{septets} characters once filled in; at most {SMS_MAX_SEPTETS} fit in two SMS segments"
+            )
     else:
         if _URL.search(template):
             out.append("a voice reply cannot contain a web address")
         if re.search(r"\d{3}", template):
-            out.append("write numbers as words in a voice reply ('nine eight eight'), so they are read out clearly")
+            out.append(
+                "write numbers as words in a voice reply ('nine eight eight'), so they are read out clearly"
+            )
     return out
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # The command line helpers: `helpline crisis check` and `helpline crisis eval`
 
 
@@ -962,5 +1123,16 @@ def check_stream(lexicon: Lexicon, lines_in: Iterable[str], out: TextIO) -> int:
 
 from helpline.crisis_eval import EvalReport, evaluate, format_report  # noqa: E402  (re-exported)
 
-__all__ = ["Category", "ContentError", "EvalReport", "Lexicon", "Match", "Verdict", "check_stream", "evaluate",
-           "format_report", "load_lexicon", "normalise"]
+__all__ = [
+    "Category",
+    "ContentError",
+    "EvalReport",
+    "Lexicon",
+    "Match",
+    "Verdict",
+    "check_stream",
+    "evaluate",
+    "format_report",
+    "load_lexicon",
+    "normalise",
+]

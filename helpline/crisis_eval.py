@@ -1,13 +1,16 @@
 """Evaluating the crisis screen on a labelled corpus: recall per category, false alarms on the rest.
 
-The corpus (``tests/data/crisis_corpus.yaml``) is a list of messages, each with the category a clinician would give it
+The corpus (``tests/data/crisis_corpus.yaml``) is a list of messages, each with the category a clinician would
+give it
 or ``none``::
 
     - {text: "i think my brother od'd hes not waking up", label: overdose, style: sms}
     - {text: "can you overdose on kratom", label: none, kind: question}
 
-``label`` may list several categories when either answer is right (``[overdose, suicide]``). Recall counts a labelled
-message as found when the screen raises *any* crisis for it (the person gets an emergency answer); the report also
+``label`` may list several categories when either answer is right (``[overdose, suicide]``). Recall counts a
+labelled
+message as found when the screen raises *any* crisis for it (the person gets an emergency answer); the report
+also
 says how often the category itself agreed.
 """
 
@@ -34,9 +37,16 @@ CORPUS_SCHEMA: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "text": {"type": "string", "minLength": 1},
-            "label": {"oneOf": [{"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
-                                {"type": "array", "minItems": 1,
-                                 "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}}]},
+            "label": {
+                "oneOf": [
+                    {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    },
+                ]
+            },
             "style": {"enum": ["sms", "speech"]},
             "kind": {"type": "string"},
         },
@@ -99,12 +109,18 @@ class EvalReport:
 
     def meets(self, min_recall: float = 0.97, max_false_alarms: float = 0.03) -> bool:
         """Whether every category's recall and the false-alarm rate are within the targets."""
-        return (all(s.recall >= min_recall for s in self.scores.values())
-                and self.false_alarm_rate <= max_false_alarms)
+        return (
+            all(s.recall >= min_recall for s in self.scores.values())
+            and self.false_alarm_rate <= max_false_alarms
+        )
 
     def as_json(self) -> dict[str, Any]:
         def outcome(o: Outcome) -> dict[str, Any]:
-            return {"line": o.example.line, "labels": list(o.example.labels), **o.verdict.as_json(o.example.text)}
+            return {
+                "line": o.example.line,
+                "labels": list(o.example.labels),
+                **o.verdict.as_json(o.example.text),
+            }
 
         return {
             "corpus": self.corpus,
@@ -128,17 +144,31 @@ def load_corpus(path: str | Path) -> list[Example]:
     for i, item in enumerate(data):
         label = item["label"]
         labels = (label,) if isinstance(label, str) else tuple(label)
-        examples.append(Example(yamlsource.line_of(data, [i]), str(item["text"]), labels,
-                                str(item.get("style", "sms")), str(item.get("kind", ""))))
+        examples.append(
+            Example(
+                yamlsource.line_of(data, [i]),
+                str(item["text"]),
+                labels,
+                str(item.get("style", "sms")),
+                str(item.get("kind", "")),
+            )
+        )
     return examples
 
 
 def evaluate(lexicon: Lexicon, corpus_path: str | Path) -> EvalReport:
     """Screen every message of the corpus and score the screen against the labels."""
     examples = load_corpus(corpus_path)
-    unknown = [Problem(str(corpus_path), e.line, f"unknown label '{label}' (categories: "
-                       f"{', '.join(lexicon.categories)}, or {NONE})")
-               for e in examples for label in e.labels if label != NONE and label not in lexicon.categories]
+    unknown = [
+        Problem(
+            str(corpus_path),
+            e.line,
+            f"unknown label '{label}' (categories: {', '.join(lexicon.categories)}, or {NONE})",
+        )
+        for e in examples
+        for label in e.labels
+        if label != NONE and label not in lexicon.categories
+    ]
     yamlsource.raise_if(unknown)
     return score(lexicon, examples, str(corpus_path))
 
@@ -175,11 +205,16 @@ def format_report(report: EvalReport, min_recall: float = 0.97, max_false_alarms
         flag = "" if s.recall >= min_recall else "   << below target"
         lines.append(f"{s.category:<14}{s.total:>9}{s.detected:>7}{s.recall:>8.3f}{s.agreement:>15.3f}{flag}")
     fa = report.false_alarm_rate
-    lines.append(f"{'none':<14}{report.negatives:>9}  false alarms {len(report.false_alarms)} "
-                 f"({fa:.1%}){'' if fa <= max_false_alarms else '   << above target'}")
+    lines.append(
+        f"{'none':<14}{report.negatives:>9}  false alarms {len(report.false_alarms)} "
+        f"({fa:.1%}){'' if fa <= max_false_alarms else '   << above target'}"
+    )
     lines.append("")
-    lines.append("targets met" if report.meets(min_recall, max_false_alarms)
-                 else f"TARGETS NOT MET (recall >= {min_recall}, false alarms <= {max_false_alarms:.0%})")
+    lines.append(
+        "targets met"
+        if report.meets(min_recall, max_false_alarms)
+        else f"TARGETS NOT MET (recall >= {min_recall}, false alarms <= {max_false_alarms:.0%})"
+    )
 
     def where(o: Outcome) -> str:
         return f"  line {o.example.line}: " if o.example.line else "  "
@@ -188,8 +223,10 @@ def format_report(report: EvalReport, min_recall: float = 0.97, max_false_alarms
         lines += ["", f"missed ({len(report.misses)}):"]
         for o in report.misses:
             why = "; ".join(f"{m.phrase!r} {m.reason}" for m in o.verdict.suppressed)
-            lines.append(f"{where(o)}[{'/'.join(o.example.labels)}] {o.example.text!r}"
-                         + (f"  (set aside: {why})" if why else ""))
+            lines.append(
+                f"{where(o)}[{'/'.join(o.example.labels)}] {o.example.text!r}"
+                + (f"  (set aside: {why})" if why else "")
+            )
     if report.false_alarms:
         lines += ["", f"false alarms ({len(report.false_alarms)}):"]
         for o in report.false_alarms:
@@ -198,5 +235,7 @@ def format_report(report: EvalReport, min_recall: float = 0.97, max_false_alarms
     if report.wrong_category:
         lines += ["", f"found under another category ({len(report.wrong_category)}):"]
         for o in report.wrong_category:
-            lines.append(f"{where(o)}[{'/'.join(o.example.labels)} -> {o.verdict.category}] {o.example.text!r}")
+            lines.append(
+                f"{where(o)}[{'/'.join(o.example.labels)} -> {o.verdict.category}] {o.example.text!r}"
+            )
     return "\n".join(lines) + "\n"

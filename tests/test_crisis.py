@@ -1,4 +1,5 @@
-"""The crisis screen: what it must catch, what it must leave alone, how it explains itself, how content fails."""
+"""The crisis screen: what it must catch, what it must leave alone, how it explains itself, how content
+fails."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def lexicon() -> crisis.Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
-# --- what must raise the alarm ---------------------------------------------------------------------------------
+# --- what must raise the alarm ------------------------------------------------------------------------------
 
 CRISES = {
     "overdose": [
@@ -103,7 +104,9 @@ TRICKS = [
 ]
 
 
-@pytest.mark.parametrize(("trick", "text", "category", "rule"), TRICKS, ids=[f"{t[0]}:{t[1]}" for t in TRICKS])
+@pytest.mark.parametrize(
+    ("trick", "text", "category", "rule"), TRICKS, ids=[f"{t[0]}:{t[1]}" for t in TRICKS]
+)
 def test_texting_tricks_are_seen_through(lexicon, trick, text, category, rule):
     verdict = lexicon.screen(text)
     assert verdict.crisis and verdict.category == category, (trick, text)
@@ -126,7 +129,7 @@ def test_when_unsure_the_screen_errs_to_safety(lexicon, text):
     assert lexicon.screen(text).crisis, text
 
 
-# --- what must stay quiet --------------------------------------------------------------------------------------
+# --- what must stay quiet -----------------------------------------------------------------------------------
 
 HARD_NEGATIVES = {
     "negation": [
@@ -181,12 +184,15 @@ def test_hard_negatives_stay_quiet(lexicon, kind, text):
     assert not verdict.crisis, (kind, text, [m.as_json() for m in verdict.matches])
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("I'm not suicidal", "negated"),
-    ("I overdosed last year and got clean", "past"),
-    ("can you overdose on kratom?", "question"),
-    ("he's not responding to my texts", "benign"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("I'm not suicidal", "negated"),
+        ("I overdosed last year and got clean", "past"),
+        ("can you overdose on kratom?", "question"),
+        ("he's not responding to my texts", "benign"),
+    ],
+)
 def test_a_phrase_set_aside_says_why(lexicon, text, reason):
     verdict = lexicon.screen(text)
     assert not verdict.crisis
@@ -200,7 +206,8 @@ def test_negated_ideation_is_still_ideation(lexicon):
     assert any("live" in m.phrase for m in verdict.matches)
 
 
-# --- explanations ----------------------------------------------------------------------------------------------
+# --- explanations -------------------------------------------------------------------------------------------
+
 
 def test_matches_explain_phrase_rule_and_span(lexicon):
     text = "ok so my brother OD'd and his lips are blue"
@@ -208,7 +215,7 @@ def test_matches_explain_phrase_rule_and_span(lexicon):
     assert verdict.crisis and verdict.category == "overdose"
     for m in verdict.matches:
         assert m.phrase and m.rule and m.text
-        assert text[m.span[0]:m.span[1]] == m.text
+        assert text[m.span[0] : m.span[1]] == m.text
     by_rule = {m.rule: m for m in verdict.matches}
     assert by_rule["slang"].text == "OD'd"
     assert by_rule["phrase"].phrase == "lips are blue"
@@ -233,10 +240,11 @@ def test_a_longer_phrase_of_another_category_wins(lexicon):
     assert verdict.category == "suicide"
 
 
-# --- replies ---------------------------------------------------------------------------------------------------
+# --- replies ------------------------------------------------------------------------------------------------
+
 
 def test_every_reply_renders_fits_two_sms_segments_and_reads_aloud(lexicon):
-    for name, category in lexicon.categories.items():
+    for name, _category in lexicon.categories.items():
         for lang in lexicon.languages:
             sms = lexicon.reply(name, "sms", lang)
             voice = lexicon.reply(name, "voice", lang)
@@ -263,7 +271,7 @@ def test_version_is_a_content_hash(lexicon, tmp_path):
     assert load_lexicon(copy, VARIABLES).version != lexicon.version
 
 
-# --- broken content --------------------------------------------------------------------------------------------
+# --- broken content -----------------------------------------------------------------------------------------
 
 GOOD_CATEGORY = """\
   overdose:
@@ -285,19 +293,24 @@ def _broken(tmp_path: Path, body: str) -> str:
 
 
 def test_missing_severity_names_file_and_line(tmp_path):
-    message = _broken(tmp_path, """\
+    message = _broken(
+        tmp_path,
+        """\
         languages: [en]
         categories:
           suicide:
             phrases: ["kill myself"]
             reply:
               en: {sms: "Call or text 988.", voice: "Call nine eight eight."}
-        """)
+        """,
+    )
     assert message == "crisis.yaml:3: categories.suicide: 'severity' is a required property"
 
 
 def test_missing_voice_reply_names_its_line(tmp_path):
-    message = _broken(tmp_path, """\
+    message = _broken(
+        tmp_path,
+        """\
         languages: [en]
         categories:
           suicide:
@@ -306,17 +319,22 @@ def test_missing_voice_reply_names_its_line(tmp_path):
             reply:
               en:
                 sms: "Call or text 988."
-        """)
+        """,
+    )
     assert message == "crisis.yaml:7: categories.suicide.reply.en: 'voice' is a required property"
 
 
 def test_unknown_severity_is_refused(tmp_path):
-    message = _broken(tmp_path, "languages: [en]\ncategories:\n" + GOOD_CATEGORY.replace("critical", "urgent"))
+    message = _broken(
+        tmp_path, "languages: [en]\ncategories:\n" + GOOD_CATEGORY.replace("critical", "urgent")
+    )
     assert message.startswith("crisis.yaml:4: categories.overdose.severity: 'urgent' is not one of")
 
 
 def test_cross_checks_report_every_problem_with_its_line(tmp_path):
-    message = _broken(tmp_path, """\
+    message = _broken(
+        tmp_path,
+        """\
         languages: [en, es]
         categories:
           suicide:
@@ -335,26 +353,44 @@ def test_cross_checks_report_every_problem_with_its_line(tmp_path):
               en:
                 sms: "Call 911 now \u201cplease\u201d"
                 voice: "Call nine one one now."
-        """)
+        """,
+    )
     lines = message.splitlines()
     assert "crisis.yaml:8: category 'suicide': reply has no 'es' text (languages: en, es)" in lines
-    assert "crisis.yaml:7: category 'suicide': pattern 'broken' does not compile: " \
-           "missing ), unterminated subpattern at position 5" in lines
-    assert any(line.startswith("crisis.yaml:10: category 'suicide': en.sms reply: unknown template variable(s) "
-                               "{org_nme}") for line in lines)
-    assert "crisis.yaml:11: category 'suicide': en.voice reply: a voice reply cannot contain a web address" in lines
-    assert ("crisis.yaml:11: category 'suicide': en.voice reply: write numbers as words in a voice reply "
-            "('nine eight eight'), so they are read out clearly") in lines
-    assert ("crisis.yaml:17: category 'overdose': en.sms reply: characters '\u201c\u201d' are not GSM-7 "
-            "(use plain ASCII quotes and dashes)") in lines
+    assert (
+        "crisis.yaml:7: category 'suicide': pattern 'broken' does not compile: "
+        "missing ), unterminated subpattern at position 5" in lines
+    )
+    assert any(
+        line.startswith(
+            "crisis.yaml:10: category 'suicide': en.sms reply: unknown template variable(s) {org_nme}"
+        )
+        for line in lines
+    )
+    assert (
+        "crisis.yaml:11: category 'suicide': en.voice reply: a voice reply cannot contain a web address"
+        in lines
+    )
+    assert (
+        "crisis.yaml:11: category 'suicide': en.voice reply: write numbers as words in a voice reply "
+        "('nine eight eight'), so they are read out clearly"
+    ) in lines
+    assert (
+        "crisis.yaml:17: category 'overdose': en.sms reply: characters '\u201c\u201d' are not GSM-7 "
+        "(use plain ASCII quotes and dashes)"
+    ) in lines
     assert "crisis.yaml:14: category 'overdose': phrase 'overdose' is also in category 'suicide'" in lines
 
 
 def test_sms_reply_longer_than_two_segments_is_refused(tmp_path):
     long_text = "Call 911 now. " * 25
-    message = _broken(tmp_path, "languages: [en]\ncategories:\n" + GOOD_CATEGORY.replace("Call 911 now.", long_text))
-    assert message == ("crisis.yaml:8: category 'overdose': en.sms reply: 350 characters once filled in; "
-                       "at most 306 fit in two SMS segments")
+    message = _broken(
+        tmp_path, "languages: [en]\ncategories:\n" + GOOD_CATEGORY.replace("Call 911 now.", long_text)
+    )
+    assert message == (
+        "crisis.yaml:8: category 'overdose': en.sms reply: 350 characters once filled in; "
+        "at most 306 fit in two SMS segments"
+    )
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path):
@@ -363,7 +399,8 @@ def test_yaml_syntax_error_names_its_line(tmp_path):
     assert "YAML syntax error" in message
 
 
-# --- evaluation and the command line helpers -------------------------------------------------------------------
+# --- evaluation and the command line helpers ----------------------------------------------------------------
+
 
 def test_corpus_meets_the_targets(lexicon):
     report = evaluate(lexicon, CORPUS)
@@ -387,12 +424,15 @@ def test_corpus_has_both_styles_and_many_hard_negatives():
 
 def test_format_report_lists_figures_misses_and_false_alarms(lexicon, tmp_path):
     corpus = tmp_path / "c.yaml"
-    corpus.write_text(textwrap.dedent("""\
+    corpus.write_text(
+        textwrap.dedent("""\
         - {text: "i want to die", label: suicide}
         - {text: "the weather is nice", label: suicide}
         - {text: "my boss will kill me", label: none}
         - {text: "i overdosed just now", label: none}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     report = evaluate(lexicon, corpus)
     assert report.scores["suicide"].recall == 0.5
     assert report.false_alarm_rate == 0.5
@@ -425,7 +465,8 @@ def test_check_stream_writes_one_json_object_a_line(lexicon):
         assert {"text", "crisis", "category", "severity", "matches"} <= set(row)
 
 
-# --- robustness ------------------------------------------------------------------------------------------------
+# --- robustness ---------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
@@ -433,7 +474,7 @@ def test_screen_never_fails_on_any_text(lexicon, text):
     verdict = lexicon.screen(text)
     assert isinstance(verdict.crisis, bool)
     for m in verdict.matches:
-        assert text[m.span[0]:m.span[1]] == m.text
+        assert text[m.span[0] : m.span[1]] == m.text
 
 
 def test_long_messages_and_odd_input(lexicon):
