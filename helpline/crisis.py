@@ -1,46 +1,109 @@
 """The crisis screen: does this message say someone is in danger now, and which resource do they need?
 
-A first, deliberately small version that fixes the interface the webhooks rely on; the lexicon lives in
-``flows/crisis.yaml`` so the clinical team can change it without code.
+The lexicon is content (``flows/crisis.yaml``), so the clinical team can change it without code. This module
+turns
+it into one Aho-Corasick automaton and screens every inbound message (an SMS body or a speech transcript) with
+it.
+
+How a message is read
+    1. *Folding*: Unicode NFKC then NFKD with accents dropped (fullwidth letters, ``suicídio``, ligatures),
+       invisible characters removed (zero-width spaces), curly quotes made straight, lower case.
+    2. *Words*: split on anything that is not a letter, a digit or a leetspeak sign; ``$uicide``, ``k1ll``,
+       ``my5elf``, ``k!ll``, censored ``k*ll`` are read as letters; ``k i l l`` / ``k.i.l.l`` are joined up.
+    3. *Expansion*: the lexicon's contractions (``dont`` -> ``do not``) and slang (``kms`` -> ``kill myself``,
+       ``od'd`` -> ``overdosed``); speech fillers (``um``, ``like``) dropped.
+    4. *Keys*: each word's matching key has repeated letters squeezed (``dieeee``, ``killl``) and its ending
+       stripped (``overdosed`` / ``overdosing`` / ``overdose``); a word one letter away from one of the
+       lexicon's
+       ``fuzzy`` words (``sucide``, ``overdoes``) is read as that word.
+    5. *Automaton*: one pass of an Aho-Corasick automaton over the keys finds every phrase and every context
+    cue
+       (negation, question, past, benign words), so the cost does not grow with the size of the lexicon. A few
+       named regular expressions (``patterns``) run over the expanded words for phrase families.
+    6. *Context*: a phrase found is set aside (and reported in ``suppressed`` with the reason) when it is
+    negated
+       ("I'm not suicidal"), a general question ("can you overdose on kratom?"), a past event ("I overdosed
+       last
+       year and got clean") or next to one of its category's benign words ("not responding to my texts"). Each
+       rule
+       is narrow: when unsure, the screen raises the alarm.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+import ahocorasick
 
 from helpline import templating, yamlsource
-from helpline.errors import Problem
+from helpline.errors import ContentError, Problem
 
 CHANNELS = ("sms", "voice")
+SEVERITIES = ("critical", "high", "medium")  # most severe first
+IGNORE_REASONS = ("negated", "past", "question", "benign")
+SMS_MAX_SEPTETS = 306  # two concatenated GSM-7 segments of 153
+
+# Why a match fired, from the most to the least telling; a match reports the first that applies.
+RULES = ("fuzzy", "slang", "spacing", "leet", "phrase")
+_FUZZY, _SLANG, _SPACING, _LEET, _PLAIN = range(5)
+
+# ------------------------------------------------------------------------------------------------------------
+# Results
 
 
 @dataclass(frozen=True)
 class Match:
-    """One piece of evidence: which lexicon phrase fired, by which rule, on which part of the message."""
+    """One piece of evidence: which lexicon phrase fired, by which rule, on which part of the message.
+
+    ``rule`` is ``phrase``, ``slang``, ``fuzzy`` (a misspelling), ``spacing`` (``k i l l``), ``leet``
+    (``k1ll``) or
+    ``pattern:<name>``. ``span`` is the (start, end) of ``text`` in the message; ``reason`` is set on a
+    suppressed
+    match only: ``negated``, ``past``, ``question`` or ``benign``.
+    """
 
     category: str
     phrase: str
     rule: str
     text: str
+    span: tuple[int, int] | None = None
+    reason: str | None = None
 
-    def as_json(self) -> dict[str, str]:
-        return {"category": self.category, "phrase": self.phrase, "rule": self.rule, "text": self.text}
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "category": self.category,
+            "phrase": self.phrase,
+            "rule": self.rule,
+            "text": self.text,
+        }
+        if self.span is not None:
+            out["span"] = list(self.span)
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The screen's answer for one message. ``matches`` explains a hit; ``crisis`` is False when none fired."""
+    """The screen's answer for one message. ``matches`` explains a hit; ``crisis`` is False when none fired.
+
+    ``suppressed`` lists phrases that were found but ruled out, each with its ``reason``.
+    """
 
     crisis: bool
     category: str | None = None
     severity: str | None = None
     matches: tuple[Match, ...] = ()
+    suppressed: tuple[Match, ...] = ()
 
     def as_json(self, text: str) -> dict[str, Any]:
         return {
@@ -49,6 +112,7 @@ class Verdict:
             "category": self.category,
             "severity": self.severity,
             "matches": [m.as_json() for m in self.matches],
+            "suppressed": [m.as_json() for m in self.suppressed],
         }
 
 
@@ -61,6 +125,201 @@ class Category:
     severity: str
     phrases: list[str]
     replies: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> channel -> rendered text
+    description: str = ""
+    slang: list[str] = field(default_factory=list)
+    patterns: dict[str, str] = field(default_factory=dict)
+    benign: list[str] = field(default_factory=list)
+    ignore_when: tuple[str, ...] = IGNORE_REASONS
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Folding and words (module level: they do not depend on the lexicon)
+
+_QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"}
+# Cyrillic and Greek letters that look like Latin ones ("kіll" with a Cyrillic i).
+_CONFUSABLES = dict(zip("аеорсухіјѕкмтвнοαειкνρτυχ", "aeopcyxijskmtbhoaeikvptux", strict=True))
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    ch = ch.translate(_QUOTES)
+    if ch == "'":
+        return "'"
+    if unicodedata.category(ch) == "Cf":  # zero-width space/joiner, soft hyphen: invisible, so not a break
+        return ""
+    out = []
+    for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch)).casefold():
+        if unicodedata.combining(c):
+            continue
+        c = _CONFUSABLES.get(c, c)
+        out.append(c if c.isascii() else " ")
+    return "".join(out).lower()
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Plain lower-case ASCII, and for each of its characters the index it came from in ``text`` (None:
+    same)."""
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        s = ch.lower() if ch < "\x80" else _fold_char(ch)
+        out.append(s)
+        where.extend([i] * len(s))
+    return "".join(out), where
+
+
+# A word may hold leetspeak signs ($ @ | * and ! between letters); punctuation marks clause breaks.
+_TOKEN = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*|[.?!;:,\n]")
+_WORD = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*")
+_LEET_I = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i", "|": "l"}
+)
+_LEET_L = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i", "|": "l"}
+)
+_SIGNS = str.maketrans({"$": "s", "@": "a", "!": "i", "|": "l"})
+_REPEAT = re.compile(r"(.)\1+")
+_REPEAT3 = re.compile(r"(.)\1\1+")
+
+
+@lru_cache(maxsize=65536)
+def _spellings(token: str) -> tuple[tuple[str, ...], bool]:
+    """The ways to read a raw word (most likely first), and whether leetspeak was undone."""
+    t = token.strip("'")
+    if not t:
+        return (), False
+    letters = sum(c.isalpha() for c in t)
+    if not letters:
+        digits = "".join(c for c in t if c.isdigit())
+        return ((digits,) if digits else ()), False
+    digits = sum(c.isdigit() for c in t)
+    if digits and digits < letters:  # "k1ll", "my5elf"; not "10mg"
+        options = [t.translate(_LEET_I)]
+        if "1" in t:
+            options.append(t.translate(_LEET_L))  # "ki11"
+    else:
+        options = [t.translate(_SIGNS)]
+    leet = options[0].replace("*", "") != t.replace("*", "")
+    if "*" in t:  # censored: "k*ll", "s*icide"
+        options = [o.replace("*", v) for o in options for v in "iueoa"] + [
+            o.replace("*", "") for o in options
+        ]
+    return tuple(o for o in options if o), leet
+
+
+_IRREGULAR = {
+    "died": "die",
+    "dies": "die",
+    "dying": "die",
+    "dyin": "die",
+    "tried": "try",
+    "tries": "try",
+    "trying": "try",
+    "lying": "lie",
+    "lies": "lie",
+}
+_PAST_FORMS = frozenset(
+    """was were had did took got went came tried died made felt thought said told found gave
+    ran saw ate drank fell left lost kept began became overdid shot slept woke broke spent
+    swallowed""".split()
+)
+_DETERMINERS = frozenset("my his her their our your an a the that last first previous prior old".split())
+
+
+@lru_cache(maxsize=65536)
+def word_key(word: str) -> str:
+    """The matching key of one word: a letter typed three times or more kept twice, and the ending
+    stripped."""
+    w = _REPEAT3.sub(r"\1\1", word)
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    for suffix in ("ing", "ed", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith(("is", "us", "os")):
+                break
+            w = w[: -len(suffix)]
+            break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _is_past(word: str) -> bool:
+    return word in _PAST_FORMS or (len(word) > 3 and word.endswith("ed"))
+
+
+def _damerau1(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one insertion, deletion, substitution or transposition."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1 :] == b[i + 1 :] or (
+            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        )
+    if la > lb:
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+def normalise(text: str) -> str:
+    """The folded words of ``text`` (no lexicon expansion): what a person would call its plain lower-case
+    form."""
+    folded, _ = fold(text)
+    words = []
+    for m in _TOKEN.finditer(folded):
+        t = m.group()
+        if t[0] not in ".?!;:,\n":
+            options, _leet = _spellings(t)
+            if options:
+                words.append(options[0].replace("'", ""))
+    return " ".join(words)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tokens of one message
+
+
+class _Tokens:
+    """The expanded words of a message with their keys, flags and where they came from in the original
+    text."""
+
+    __slots__ = ("words", "keys", "starts", "ends", "clauses", "flags", "_clean", "_offsets")
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.keys: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.clauses: list[int] = []
+        self.flags: list[int] = []
+        self._clean: str | None = None
+        self._offsets: list[int] = []
+
+    def clean(self) -> str:
+        """The words joined by spaces (what ``patterns`` run on)."""
+        if self._clean is None:
+            offsets, pos = [], 0
+            for w in self.words:
+                offsets.append(pos)
+                pos += len(w) + 1
+            self._offsets = offsets
+            self._clean = " ".join(self.words)
+        return self._clean
+
+    def token_at(self, char: int) -> int:
+        return bisect.bisect_right(self._offsets, char) - 1
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The lexicon
 
 
 @dataclass
@@ -70,19 +329,14 @@ class Lexicon:
     path: str
     version: str
     categories: dict[str, Category]
+    languages: tuple[str, ...] = ("en",)
+    _engine: _Engine | None = field(default=None, repr=False, compare=False)
 
     def screen(self, text: str) -> Verdict:
         """Screen one whole inbound message (an SMS body or a speech transcript)."""
-        norm = normalise(text)
-        matches = []
-        for cat in self.categories.values():
-            for phrase in cat.phrases:
-                if re.search(r"\b" + re.escape(phrase) + r"\b", norm):
-                    matches.append(Match(cat.name, phrase, "phrase", phrase))
-        if not matches:
+        if self._engine is None or not text:
             return NO_CRISIS
-        first = self.categories[matches[0].category]
-        return Verdict(True, first.name, first.severity, tuple(matches))
+        return self._engine.screen(text)
 
     def reply(self, category: str, channel: str, lang: str) -> str:
         """The category's reply for a channel and language (falling back to English, then to SMS text)."""
@@ -91,31 +345,794 @@ class Lexicon:
         return by_channel.get(channel) or by_channel["sms"]
 
 
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9']+", " ", text)
-    return " ".join(text.split())
+class _Engine:
+    """The compiled form of a lexicon: word maps, the automaton, the patterns."""
+
+    def __init__(self, categories: list[Category], words: dict[str, Any], context: dict[str, Any]):
+        self.category_names = [c.name for c in categories]
+        self.categories = {c.name: c for c in categories}
+        self.rank = {c.name: (SEVERITIES.index(c.severity), i) for i, c in enumerate(categories)}
+        self.ignore = {c.name: frozenset(c.ignore_when) for c in categories}
+        self.single: dict[str, tuple[tuple[str, ...], int]] = {}
+        self.pairs: dict[tuple[str, str], tuple[tuple[str, ...], int]] = {}
+        for kind, flag in (("contractions", _PLAIN), ("slang", _SLANG)):
+            for key, value in (words.get(kind) or {}).items():
+                expansion = tuple(normalise(value).split())
+                raw = key.lower().replace("\u2019", "'")
+                if "'" in raw and " " not in raw:
+                    # "od'd" is slang only with its apostrophe: "odd" is a word
+                    self.single[raw] = (expansion, flag)
+                    continue
+                parts = tuple(normalise(key).split())
+                if len(parts) == 1:
+                    self.single[parts[0]] = (expansion, flag)
+                elif len(parts) == 2:
+                    self.pairs[parts] = (expansion, flag)
+        self.fillers = frozenset(word_key(w) for w in normalise(" ".join(words.get("fillers") or [])).split())
+        self.not_fuzzy = frozenset(normalise(" ".join(words.get("not_fuzzy") or [])).split())
+        self.pair_first = frozenset(p[0] for p in self.pairs)
+        self.pair_second = frozenset(p[1] for p in self.pairs)
+
+        self.vocab: set[str] = set()
+        self._cache: dict[str, tuple[tuple[str, str, int, bool], ...]] = {}
+        self._building = True  # lexicon text is never "corrected" by the fuzzy rule
+        self.fuzzy_words: dict[str, str] = {}
+        self.fuzzy_index: dict[str, set[str]] = {}
+        self.fuzzy_first: frozenset[str] = frozenset()
+        self.automaton = ahocorasick.Automaton()  # phrases and context cues: the full analysis
+        self.triggers = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # phrases only: the quick first look
+
+        def keys_of(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            toks = self._expand_plain(phrase)
+            return tuple(w for w, _ in toks), tuple(word_key(w) for w, _ in toks)
+
+        self._keys_of = keys_of
+        for cat in categories:
+            for phrases, rule in ((cat.phrases, "phrase"), (cat.slang, "slang")):
+                for phrase in phrases:
+                    words_, keys = keys_of(phrase)
+                    if not keys:
+                        continue
+                    self._add(keys, ("t", cat.name, phrase, rule, len(keys)))
+                    joined = "".join(words_)
+                    if 2 <= len(keys) <= 4 and len(joined) >= 6:
+                        self._add((word_key(joined),), ("t", cat.name, phrase, "spacing", 1))
+            for phrase in cat.benign:
+                _, keys = keys_of(phrase)
+                if keys:
+                    self._add(keys, ("c", "benign:" + cat.name, len(keys)))
+        for kind in ("negation", "negation_adjacent", "question", "question_after", "past", "recurrence"):
+            for phrase in context.get(kind) or []:
+                _, keys = keys_of(phrase)
+                if keys:
+                    self._add(keys, ("c", kind, len(keys)))
+        self.bridge = frozenset(word_key(w) for w in normalise(" ".join(context.get("bridge") or [])).split())
+        self.subjects = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("subjects") or [])).split()
+        )
+        self.reporting = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("reporting") or [])).split()
+        )
+        self.specific = frozenset(
+            word_key(w) for w in normalise(" ".join(context.get("specific") or [])).split()
+        )
+        self.vocab |= self.bridge | self.subjects | self.reporting | self.specific
+        for expansion, _flag in list(self.single.values()) + list(self.pairs.values()):
+            self.vocab.update(word_key(w) for w in expansion)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+        if len(self.triggers):
+            self.triggers.make_automaton()
+        self.patterns = [
+            (cat.name, name, re.compile(r"(?<!\S)(?:" + rx + r")(?!\S)"))
+            for cat in categories
+            for name, rx in cat.patterns.items()
+        ]
+        self.past_patterns = [re.compile(rx) for rx in context.get("past_patterns") or []]
+
+        for w in normalise(" ".join(words.get("fuzzy") or [])).split():
+            k = word_key(w)
+            self.fuzzy_words[k] = w
+            for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:
+                self.fuzzy_index.setdefault(d, set()).add(k)
+        self.fuzzy_first = frozenset(k[0] for k in self.fuzzy_words)
+        self.vocab.update(self.fuzzy_words)
+        self.squeezed: dict[str, set[str]] = {}
+        for k in self.vocab:
+            self.squeezed.setdefault(_REPEAT.sub(r"\1", k), set()).add(k)
+        self._cache.clear()
+        self._quick: dict[str, tuple[str, str, bool]] = {}
+        self._building = False
+
+    # -- building
+
+    def _add(self, keys: Sequence[str], entry: tuple) -> None:
+        self.vocab.update(keys)
+        pattern = " " + " ".join(keys) + " "
+        if entry[0] == "t" and pattern not in self.triggers:
+            self.triggers.add_word(pattern, 1)
+        existing = self.automaton.get(pattern, None)
+        if existing is None:
+            self.automaton.add_word(pattern, [entry])
+        elif entry[0] == "t" and any(x[0] == "t" and x[1] == entry[1] for x in existing):
+            return  # same words as an earlier phrase of the category once endings are ignored
+        elif entry not in existing:
+            existing.append(entry)
+
+    def _expand_plain(self, text: str) -> list[tuple[str, int]]:
+        """Lexicon text (a phrase or a cue) as expanded words, the same way a message is read."""
+        toks = _Tokens()
+        self._fill(
+            toks,
+            [(m.group(), 0, 0, 0) for m in _TOKEN.finditer(fold(text)[0]) if m.group()[0] not in ".?!;:,\n"],
+        )
+        return list(zip(toks.words, toks.flags, strict=True))
+
+    # -- reading a message
+
+    def _resolve(self, raw: str) -> tuple[tuple[str, str, int, bool], ...]:
+        """One raw word as (word, key, flag, past) items: leetspeak undone, expanded, fillers dropped."""
+        hit = self._cache.get(raw)
+        if hit is not None:
+            return hit
+        options, leet = _spellings(raw)
+        words: tuple[str, ...] = ()
+        flag = _LEET if leet else _PLAIN
+        for option in options:
+            plain = option.replace("'", "")
+            expansion = (
+                self.single.get(option)
+                or self.single.get(plain)
+                or self.single.get(_REPEAT3.sub(r"\1", plain))
+            )
+            if expansion is not None:
+                words, exp_flag = expansion
+                flag = min(flag, exp_flag)
+                break
+            if word_key(plain) in self.vocab:
+                words = (plain,)
+                break
+        else:
+            if options:
+                words = (options[0].replace("'", ""),)
+        items = []
+        for w in words:
+            if not w:
+                continue
+            k = word_key(w)
+            f = flag
+            if k not in self.vocab and not self._building:
+                # letters typed over and over ("diiie", "killlll"): the lexicon word it squeezes to, if only
+                # one
+                k1 = word_key(_REPEAT3.sub(r"\1", w))
+                same = {k1} if k1 in self.vocab else self.squeezed.get(_REPEAT.sub(r"\1", k1))
+                if same is not None and len(same) == 1:
+                    k = next(iter(same))
+            if k in self.fillers:
+                continue
+            if (
+                k not in self.vocab
+                and len(k) >= 5
+                and k[0] in self.fuzzy_first
+                and k.isalpha()
+                and w not in self.not_fuzzy
+                and not self._building
+            ):
+                target = self._fuzzy(k)
+                if target is not None:
+                    w, k, f = self.fuzzy_words[target], target, _FUZZY
+            items.append((w, k, f, _is_past(w)))
+        result = tuple(items)
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+            self._quick.clear()
+        self._cache[raw] = result
+        return result
+
+    def _fuzzy(self, k: str) -> str | None:
+        found: set[str] = set()
+        for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:
+            found |= self.fuzzy_index.get(d, set())
+        best = sorted(t for t in found if t[0] == k[0] and _damerau1(k, t))
+        return best[0] if best else None
+
+    def _raw_tokens(self, text: str) -> list[tuple[str, int, int, int]]:
+        folded, where = fold(text)
+        raws = []
+        clause = 0
+        for m in _TOKEN.finditer(folded):
+            t = m.group()
+            if t[0] in ".?!;:,\n":
+                clause += 1
+                continue
+            s, e = m.start(), m.end()
+            if where is not None:
+                s, e = where[s], where[e - 1] + 1
+            raws.append((t, s, e, clause))
+        return raws
+
+    def _fill(
+        self, toks: _Tokens, raws: Sequence[tuple[str, int, int, int]], spaced: frozenset = frozenset()
+    ) -> None:
+        words, keys, starts, ends, clauses, flags = (
+            toks.words,
+            toks.keys,
+            toks.starts,
+            toks.ends,
+            toks.clauses,
+            toks.flags,
+        )
+        resolve, pair_second = self._resolve, self.pair_second
+        clause_shift = 0
+        for n, (raw, s, e, clause) in enumerate(raws):
+            for w, k, f, _past in resolve(raw):
+                if k == "but":
+                    clause_shift += 1
+                if w in pair_second and words and (words[-1], w) in self.pairs:
+                    expansion, pf = self.pairs[(words[-1], w)]
+                    prev_flag = flags[-1]
+                    s0 = starts[-1]
+                    for lst in (words, keys, starts, ends, clauses, flags):
+                        lst.pop()
+                    for w2 in expansion:
+                        words.append(w2)
+                        keys.append(word_key(w2))
+                        starts.append(s0)
+                        ends.append(e)
+                        clauses.append(clause + clause_shift)
+                        flags.append(min(pf, prev_flag, f))
+                    continue
+                words.append(w)
+                keys.append(k)
+                starts.append(s)
+                ends.append(e)
+                clauses.append(clause + clause_shift)
+                flags.append(min(f, _SPACING) if spaced and n in spaced else f)
+
+    def _variants(self, raws: list[tuple[str, int, int, int]]) -> list[tuple[list, frozenset]]:
+        """The message as written, plus (if it has runs of single letters: "k i l l") with those joined up."""
+        runs = []
+        i = 0
+        while i < len(raws):
+            j = i
+            while j < len(raws) and len(raws[j][0]) == 1 and raws[j][0] not in "'":
+                j += 1
+            if j - i >= 2:
+                runs.append((i, j))
+            i = max(j, i + 1)
+        if not runs:
+            return [(raws, frozenset())]
+        variants: list[tuple[list, frozenset]] = [(raws, frozenset())]
+        for keep_pronoun in (False, True):
+            out, spaced = [], set()
+            prev = 0
+            for i, j in runs:
+                out.extend(raws[prev:i])
+                if keep_pronoun and raws[i][0] in ("i", "a") and j - i >= 3:
+                    out.append(raws[i])
+                    i += 1
+                joined = "".join(r[0] for r in raws[i:j])
+                spaced.add(len(out))
+                out.append((joined, raws[i][1], raws[j - 1][2], raws[i][3]))
+                prev = j
+            out.extend(raws[prev:])
+            variants.append((out, frozenset(spaced)))
+        return variants
+
+    def _quiet(self, text: str) -> bool:
+        """A quick first look: True when no phrase or pattern can fire, so the full analysis is not needed.
+
+        Most messages are routine; this reads them with cached word lookups, one automaton pass and the
+        patterns,
+        and leaves everything unusual (letters spaced out, two-word contractions) to the full analysis.
+        """
+        folded = text.lower() if text.isascii() else fold(text)[0]
+        quick = self._quick
+        keys: list[str] = []
+        words: list[str] = []
+        single = 0
+        for raw in _WORD.findall(folded):
+            hit = quick.get(raw)
+            if hit is None:
+                items = self._resolve(raw)
+                hit = quick[raw] = (
+                    " ".join(i[1] for i in items),
+                    " ".join(i[0] for i in items),
+                    not self.pair_second.isdisjoint(i[0] for i in items),
+                )
+            if len(raw) == 1:
+                single += 1
+                if single >= 2:
+                    return False  # "k i l l": let the full analysis join the letters up
+            else:
+                single = 0
+            if hit[0]:
+                if hit[2]:
+                    return False  # a two-word contraction ("my self")
+                keys.append(hit[0])
+                words.append(hit[1])
+        if not keys:
+            return True
+        if len(self.triggers):
+            for _ in self.triggers.iter(" " + " ".join(keys) + " "):
+                return False
+        clean = " ".join(words)
+        return not any(rx.search(clean) for _cat, _name, rx in self.patterns)
+
+    def screen(self, text: str) -> Verdict:
+        if self._quiet(text):
+            return NO_CRISIS
+        raws = self._raw_tokens(text)
+        if not raws:
+            return NO_CRISIS
+        fired: dict[tuple, Match] = {}
+        suppressed: dict[tuple, Match] = {}
+        for variant, spaced in self._variants(raws):
+            toks = _Tokens()
+            self._fill(toks, variant, spaced)
+            self._screen_tokens(text, toks, fired, suppressed)
+        if not fired:
+            if suppressed:
+                return Verdict(False, suppressed=tuple(sorted(suppressed.values(), key=_order)))
+            return NO_CRISIS
+        matches = _drop_covered(sorted(fired.values(), key=_order))
+        best = min(matches, key=lambda m: self.rank[m.category])
+        cat = self.categories[best.category]
+        rest = tuple(m for k, m in sorted(suppressed.items(), key=lambda kv: _order(kv[1])) if k not in fired)
+        return Verdict(True, cat.name, cat.severity, tuple(matches), rest)
+
+    def _screen_tokens(self, text: str, toks: _Tokens, fired: dict, suppressed: dict) -> None:
+        if not toks.keys:
+            return
+        line = " " + " ".join(toks.keys) + " "
+        pos = 0
+        ends_at = []
+        for k in toks.keys:
+            pos += 1 + len(k)
+            ends_at.append(pos)
+        end_of = dict(zip(ends_at, range(len(ends_at)), strict=True))
+        triggers: list[tuple[int, int, str, str, str]] = []
+        cues: dict[str, list[tuple[int, int]]] = {}
+        if len(self.automaton):
+            for end, entries in self.automaton.iter(line):
+                last = end_of.get(end)
+                if last is None:
+                    continue
+                for entry in entries:
+                    if entry[0] == "t":
+                        _, cat, phrase, rule, n = entry
+                        triggers.append((last - n + 1, last, cat, phrase, rule))
+                    else:
+                        _, kind, n = entry
+                        cues.setdefault(kind, []).append((last - n + 1, last))
+        if self.patterns:
+            clean = toks.clean()
+            for cat, name, rx in self.patterns:
+                for m in rx.finditer(clean):
+                    s, e = toks.token_at(m.start()), toks.token_at(m.end() - 1)
+                    triggers.append((s, e, cat, m.group(), "pattern:" + name))
+        if not triggers:
+            return
+        if self.past_patterns:
+            clean = toks.clean()
+            for rx in self.past_patterns:
+                for m in rx.finditer(clean):
+                    cues.setdefault("past", []).append((toks.token_at(m.start()), toks.token_at(m.end() - 1)))
+        for s, e, cat, phrase, rule in triggers:
+            if rule in RULES:
+                flags = toks.flags[s : e + 1]
+                best = min(min(flags), RULES.index(rule))
+                rule = RULES[best]
+            span = (toks.starts[s], toks.ends[e])
+            reason = self._reason(toks, cues, s, e, cat)
+            key = (cat, phrase, span)
+            match = Match(cat, phrase, rule, text[span[0] : span[1]], span, reason)
+            if reason is None:
+                fired.setdefault(key, match)
+            else:
+                suppressed.setdefault(key, match)
+
+    # -- context
+
+    def _reason(self, toks: _Tokens, cues: dict, s: int, e: int, cat: str) -> str | None:
+        ignore = self.ignore[cat]
+        clause = toks.clauses[s]
+        if "negated" in ignore and self._negated(toks, cues, s, clause):
+            return "negated"
+        if "question" in ignore and self._question(toks, cues, s, e, clause):
+            return "question"
+        if "past" in ignore and self._past(toks, cues, s, e, clause):
+            return "past"
+        if "benign" in ignore:
+            for cs, ce in cues.get("benign:" + cat, ()):
+                if toks.clauses[cs] == clause and ce >= s - 6 and cs <= e + 6:
+                    return "benign"
+        return None
+
+    def _bridged(self, toks: _Tokens, start: int, stop: int, allow_subjects: bool) -> bool:
+        """Whether every word between ``start`` and ``stop`` (exclusive) is a bridge word."""
+        for k in range(start, stop):
+            key = toks.keys[k]
+            if key in self.subjects:
+                # "I don't think he overdosed": a subject only right after a verb of thinking or saying
+                if not allow_subjects and not (k > start and toks.keys[k - 1] in self.reporting):
+                    return False
+                continue
+            if key not in self.bridge:
+                return False
+        return True
+
+    def _negated(self, toks: _Tokens, cues: dict, s: int, clause: int) -> bool:
+        for _cs, ce in cues.get("negation_adjacent", ()):
+            if ce == s - 1 and toks.clauses[ce] == clause:
+                return True
+        for _cs, ce in cues.get("negation", ()):
+            if (
+                ce < s
+                and s - ce - 1 <= 5
+                and toks.clauses[ce] == clause
+                and self._bridged(toks, ce + 1, s, False)
+            ):
+                return True
+        return False
+
+    def _question(self, toks: _Tokens, cues: dict, s: int, e: int, clause: int) -> bool:
+        for cs, ce in cues.get("question", ()):
+            if cs < s and ce <= s and s - ce - 1 <= 6 and toks.clauses[cs] == clause:
+                between = range(ce + 1, s)
+                if any(toks.keys[k] in self.specific for k in between):
+                    continue
+                if self._bridged(toks, ce + 1, s, True):
+                    return True
+        for cs, _ce in cues.get("question_after", ()):
+            if e < cs <= e + 2 and toks.clauses[cs] == clause:
+                return True
+        return False
+
+    def _past(self, toks: _Tokens, cues: dict, s: int, e: int, clause: int) -> bool:
+        near = any(
+            toks.clauses[cs] == clause and (abs(cs - e) <= 12 or abs(ce - s) <= 12)
+            for cs, ce in cues.get("past", ())
+        )
+        if not near:
+            return False
+        around = [k for k in range(max(0, s - 4), e + 1) if toks.clauses[k] == clause]
+        tense = any(_is_past(toks.words[k]) for k in around)
+        noun = any(toks.words[k] in _DETERMINERS for k in around if k < s)
+        if not (tense or noun):
+            return False
+        for cs, _ce in cues.get("recurrence", ()):
+            if cs > s and not any(nce < cs and cs - nce <= 3 for _ns, nce in cues.get("negation", ())):
+                return False
+        return True
+
+
+def _order(m: Match) -> tuple:
+    return (m.span or (0, 0), m.category, m.phrase)
+
+
+def _drop_covered(matches: list[Match]) -> list[Match]:
+    """Drop a match lying inside a longer match of another category ("overdose" inside "overdose on
+    purpose")."""
+    keep = []
+    for m in matches:
+        a, b = m.span or (0, 0)
+        covered = any(
+            o.category != m.category
+            and o.span
+            and o.span[0] <= a
+            and b <= o.span[1]
+            and (o.span[1] - o.span[0]) > (b - a)
+            for o in matches
+        )
+        if not covered:
+            keep.append(m)
+    return keep or matches
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Loading and validation
+
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_WORD_MAP = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["languages", "categories"],
+    "additionalProperties": False,
+    "properties": {
+        "languages": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^[a-z]{2}$"},
+        },
+        "contractions": _WORD_MAP,
+        "slang": _WORD_MAP,
+        "fillers": _STRINGS,
+        "fuzzy": _STRINGS,
+        "not_fuzzy": _STRINGS,
+        "context": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                k: _STRINGS
+                for k in (
+                    "negation",
+                    "negation_adjacent",
+                    "bridge",
+                    "subjects",
+                    "reporting",
+                    "specific",
+                    "question",
+                    "question_after",
+                    "past",
+                    "past_patterns",
+                    "recurrence",
+                )
+            },
+        },
+        "categories": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["severity", "reply"],
+                "additionalProperties": False,
+                "properties": {
+                    "description": {"type": "string"},
+                    "severity": {"enum": list(SEVERITIES)},
+                    "ignore_when": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"enum": list(IGNORE_REASONS)},
+                    },
+                    "phrases": _STRINGS,
+                    "slang": _STRINGS,
+                    "patterns": {
+                        "type": "object",
+                        "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                        "additionalProperties": {"type": "string", "minLength": 1},
+                    },
+                    "benign": _STRINGS,
+                    "reply": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": list(CHANNELS),
+                            "additionalProperties": False,
+                            "properties": {ch: {"type": "string", "minLength": 1} for ch in CHANNELS},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+# GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
+_URL = re.compile(r"https?://|www\.|\.(?:org|com|net|gov)\b", re.IGNORECASE)
+
+
+def sms_septets(text: str) -> int | None:
+    """Length of ``text`` in GSM-7 septets, or None if it has a character outside GSM-7 (it would go as
+    UCS-2)."""
+    n = 0
+    for ch in text:
+        if ch in _GSM_BASIC:
+            n += 1
+        elif ch in _GSM_EXTENDED:
+            n += 2
+        else:
+            return None
+    return n
 
 
 def load_lexicon(path: str | Path, variables: Mapping[str, str]) -> Lexicon:
-    """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with file:line."""
+    """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with
+    file:line."""
     path = Path(path)
     data = yamlsource.load(path)
-    problems: list[Problem] = []
-    categories = {}
-    for name, body in (data.get("categories") or {}).items():
-        replies: dict[str, dict[str, str]] = {}
-        for lang, by_channel in body["reply"].items():
-            if isinstance(by_channel, str):
-                by_channel = {"sms": by_channel}
-            replies[lang] = {}
-            for channel, template in by_channel.items():
-                for message in templating.problems(template, variables):
-                    problems.append(Problem(str(path), yamlsource.line_of(data, ["categories", name, "reply"]),
-                                            f"category '{name}': {message}"))
-                if not problems:
-                    replies[lang][channel] = templating.render(template, variables)
-        categories[name] = Category(name, body["severity"], [normalise(p) for p in body["phrases"]], replies)
+    file = str(path)
+    if not isinstance(data, dict):
+        yamlsource.raise_if(
+            [Problem(file, 1, "the crisis lexicon must be a mapping with 'languages' and 'categories'")]
+        )
+    problems = yamlsource.schema_problems(data, SCHEMA, file)
     yamlsource.raise_if(problems)
-    version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return Lexicon(str(path), version, categories)
+    return _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+
+
+def build_lexicon(data: Mapping[str, Any], variables: Mapping[str, str], file: str = "<lexicon>") -> Lexicon:
+    """Build a lexicon from already parsed data (for tools and benchmarks); validated like
+    :func:`load_lexicon`."""
+    yamlsource.raise_if(yamlsource.schema_problems(data, SCHEMA, file))
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return _build(data, variables, file, digest)
+
+
+def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, version: str) -> Lexicon:
+    problems: list[Problem] = []
+
+    def at(*keys: Any) -> int | None:
+        return yamlsource.line_of(data, list(keys))
+
+    languages = tuple(data["languages"])
+    context = dict(data.get("context") or {})
+    for i, rx in enumerate(context.get("past_patterns") or []):
+        try:
+            re.compile(rx)
+        except re.error as exc:
+            problems.append(
+                Problem(
+                    file,
+                    at("context", "past_patterns", i),
+                    f"context.past_patterns: regex {rx!r} does not compile: {exc}",
+                )
+            )
+    for kind in ("contractions", "slang"):
+        for key in data.get(kind) or {}:
+            if len(normalise(key).split()) > 2:
+                problems.append(Problem(file, at(kind, key), f"{kind}: '{key}' has more than two words"))
+
+    categories: list[Category] = []
+    seen: dict[str, str] = {}
+    for name, body in data["categories"].items():
+        where = f"category '{name}'"
+        replies: dict[str, dict[str, str]] = {}
+        for lang in languages:
+            if lang not in body["reply"]:
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "reply"),
+                        f"{where}: reply has no '{lang}' text (languages: {', '.join(languages)})",
+                    )
+                )
+        for lang, by_channel in body["reply"].items():
+            if lang not in languages:
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "reply", lang),
+                        f"{where}: reply language '{lang}' is not in languages [{', '.join(languages)}]",
+                    )
+                )
+            replies[lang] = {}
+            for channel in CHANNELS:
+                template = by_channel[channel]
+                line = at("categories", name, "reply", lang, channel)
+                template_problems = templating.problems(template, variables)
+                for message in template_problems:
+                    problems.append(Problem(file, line, f"{where}: {lang}.{channel} reply: {message}"))
+                if template_problems:
+                    continue
+                text = templating.render(template, variables)
+                replies[lang][channel] = text
+                problems.extend(
+                    Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
+                    for m in _reply_problems(channel, template, text)
+                )
+        if not (body.get("phrases") or body.get("slang") or body.get("patterns")):
+            problems.append(
+                Problem(file, at("categories", name), f"{where}: has no phrases, slang or patterns")
+            )
+        for kind in ("phrases", "slang"):
+            for i, phrase in enumerate(body.get(kind) or []):
+                norm = normalise(phrase)
+                if not norm:
+                    problems.append(
+                        Problem(
+                            file,
+                            at("categories", name, kind, i),
+                            f"{where}: phrase {phrase!r} has no letters or digits",
+                        )
+                    )
+                elif norm in seen and seen[norm] != name:
+                    problems.append(
+                        Problem(
+                            file,
+                            at("categories", name, kind, i),
+                            f"{where}: phrase {phrase!r} is also in category '{seen[norm]}'",
+                        )
+                    )
+                else:
+                    seen[norm] = name
+        for pname, rx in (body.get("patterns") or {}).items():
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "patterns", pname),
+                        f"{where}: pattern '{pname}' does not compile: {exc}",
+                    )
+                )
+        categories.append(
+            Category(
+                name=name,
+                severity=body["severity"],
+                phrases=list(body.get("phrases") or []),
+                replies=replies,
+                description=str(body.get("description") or ""),
+                slang=list(body.get("slang") or []),
+                patterns=dict(body.get("patterns") or {}),
+                benign=list(body.get("benign") or []),
+                ignore_when=tuple(body.get("ignore_when", IGNORE_REASONS)),
+            )
+        )
+    yamlsource.raise_if(problems)
+    words = {k: data.get(k) for k in ("contractions", "slang", "fillers", "fuzzy", "not_fuzzy")}
+    context.setdefault(
+        "subjects", ["i", "you", "he", "she", "it", "we", "they", "someone", "somebody", "people"]
+    )
+    context.setdefault(
+        "reporting",
+        ["think", "thought", "sure", "mean", "say", "saying", "said", "know", "believe", "feel", "guess"],
+    )
+    engine = _Engine(categories, words, context)
+    return Lexicon(file, version, {c.name: c for c in categories}, languages, engine)
+
+
+def _reply_problems(channel: str, template: str, text: str) -> list[str]:
+    out = []
+    if channel == "sms":
+        septets = sms_septets(text)
+        if septets is None:
+            bad = "".join(sorted({ch for ch in text if ch not in _GSM_BASIC and ch not in _GSM_EXTENDED}))
+            out.append(f"characters {bad!r} are not GSM-7 (use plain ASCII quotes and dashes)")
+        elif septets > SMS_MAX_SEPTETS:
+            out.append(
+                f"{septets} characters once filled in; at most {SMS_MAX_SEPTETS} fit in two SMS segments"
+            )
+    else:
+        if _URL.search(template):
+            out.append("a voice reply cannot contain a web address")
+        if re.search(r"\d{3}", template):
+            out.append(
+                "write numbers as words in a voice reply ('nine eight eight'), so they are read out clearly"
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The command line helpers: `helpline crisis check` and `helpline crisis eval`
+
+
+def check_stream(lexicon: Lexicon, lines_in: Iterable[str], out: TextIO) -> int:
+    """Screen each line of ``lines_in`` (one message a line) and write one JSON verdict a line to ``out``.
+
+    Returns the number of messages flagged as a crisis.
+    """
+    flagged = 0
+    for line in lines_in:
+        text = line.rstrip("\r\n")
+        verdict = lexicon.screen(text)
+        flagged += verdict.crisis
+        out.write(json.dumps(verdict.as_json(text)) + "\n")
+    return flagged
+
+
+from helpline.crisis_eval import EvalReport, evaluate, format_report  # noqa: E402  (re-exported)
+
+__all__ = [
+    "Category",
+    "ContentError",
+    "EvalReport",
+    "Lexicon",
+    "Match",
+    "Verdict",
+    "check_stream",
+    "evaluate",
+    "format_report",
+    "load_lexicon",
+    "normalise",
+]
