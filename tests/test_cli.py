@@ -144,3 +144,19 @@ def test_callbacks_list_in_working_order_masked_unless_revealed(tmp_path, redis_
     rows = [json.loads(line) for line in revealed.stdout.splitlines()]
     assert [r["number"] for r in rows] == ["+15555550122", "+15555550111"]
     assert rows[1]["gathered"]["name"] == "Al" and rows[0]["due"] > rows[0]["created"]
+
+
+def test_crisis_eval_prints_recall_per_category_and_meets_targets() -> None:
+    result = CliRunner().invoke(main, ["crisis", "eval"])
+    assert result.exit_code == 0, result.output
+    for category in ("overdose", "suicide"):
+        assert category in result.output
+    assert "false alarms" in result.output and "targets met" in result.output
+
+
+def test_crisis_eval_fails_below_target(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("- {text: 'i am fine thanks', label: suicide}\n- {text: 'hello', label: none}\n")
+    result = CliRunner().invoke(main, ["crisis", "eval", str(corpus)])
+    assert result.exit_code == 1
+    assert "suicide" in result.output and "0.000" in result.output

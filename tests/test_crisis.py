@@ -304,7 +304,7 @@ def test_missing_severity_names_file_and_line(tmp_path):
               en: {sms: "Call or text 988.", voice: "Call nine eight eight."}
         """,
     )
-    assert message == "crisis.yaml:3: categories.suicide: 'severity' is a required property"
+    assert message == "crisis.yaml:3: categories.suicide: missing 'severity'"
 
 
 def test_missing_voice_reply_names_its_line(tmp_path):
@@ -321,7 +321,7 @@ def test_missing_voice_reply_names_its_line(tmp_path):
                 sms: "Call or text 988."
         """,
     )
-    assert message == "crisis.yaml:7: categories.suicide.reply.en: 'voice' is a required property"
+    assert message == "crisis.yaml:7: categories.suicide.reply.en: missing 'voice'"
 
 
 def test_unknown_severity_is_refused(tmp_path):

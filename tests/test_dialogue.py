@@ -86,7 +86,7 @@ def test_crisis_interrupts_and_carries_what_was_gathered(content: tuple[Flow, Le
 
 def test_crisis_on_voice_interrupts_too(content: tuple[Flow, Lexicon]) -> None:
     outcome = turn(*content, State(node="main"), Inbound(SUICIDE, channel="voice"))
-    assert outcome.path == "crisis" and "988" in outcome.texts[0]
+    assert outcome.path == "crisis" and "nine eight eight" in outcome.texts[0]
 
 
 def test_opted_out_ordinary_message_is_silent(content: tuple[Flow, Lexicon]) -> None:
