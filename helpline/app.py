@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from helpline import failsafe, logs, redisdb
 from helpline.config import Settings, load_settings
 from helpline.conversations import Conversations
-from helpline.crisis import Lexicon, load_lexicon
+from helpline.crisis import Lexicon, Verdict, load_lexicon
 from helpline.dialogue import Inbound, Outcome, turn
 from helpline.engine import Flow, State, load_flow
 from helpline.twilio_io import sms_reply
@@ -35,8 +35,8 @@ class Helpline:
     queues: dict[str, Queue]
     conversations: Conversations
 
-    def decide(self, state: State, inbound: Inbound) -> Outcome:
-        return turn(self.flow, self.lexicon, state, inbound)
+    def decide(self, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
+        return turn(self.flow, self.lexicon, state, inbound, verdict)
 
 
 def load_content(settings: Settings) -> tuple[Flow, Lexicon]:

@@ -51,6 +51,8 @@ class Settings:
     due_routine_hours: int = 4  # business hours
     claim_timeout_minutes: int = 30
     retention_days: int = 90
+    flood_per_minute: int = 12
+    flood_per_hour: int = 120
     default_region: str = "US"
     conversation_ttl: int = 24 * 3600
     max_request_bytes: int = 64 * 1024
@@ -118,6 +120,8 @@ ENV_VARS = {
     "DUE_ROUTINE_HOURS": "due_routine_hours",
     "CLAIM_TIMEOUT_MINUTES": "claim_timeout_minutes",
     "RETENTION_DAYS": "retention_days",
+    "FLOOD_PER_MINUTE": "flood_per_minute",
+    "FLOOD_PER_HOUR": "flood_per_hour",
     "DEFAULT_REGION": "default_region",
     "CONVERSATION_TTL": "conversation_ttl",
     "MAX_REQUEST_BYTES": "max_request_bytes",
@@ -174,7 +178,8 @@ def _validate(values: dict[str, object]) -> Settings:
             items = value if isinstance(value, (list, tuple)) else str(value).split(",")
             out[key] = tuple(n for n in (number(key, v) for v in items if str(v).strip()) if n)
         elif key in ("conversation_ttl", "max_request_bytes", "port", "due_crisis_minutes", "due_urgent_minutes",
-                     "due_routine_hours", "claim_timeout_minutes", "retention_days"):
+                     "due_routine_hours", "claim_timeout_minutes", "retention_days", "flood_per_minute",
+                     "flood_per_hour"):
             try:
                 out[key] = int(str(value))
                 if out[key] <= 0:  # type: ignore[operator]

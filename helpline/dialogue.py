@@ -70,9 +70,11 @@ def crisis_request(verdict: Verdict, state: State, *, call_only: bool) -> Reques
                            gathered=dict(state.vars), topics=tuple(state.topics), call_only=call_only)
 
 
-def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound) -> Outcome:
-    """Handle one inbound message. The crisis screen runs on the whole of every message, STOP included."""
-    verdict = lexicon.screen(inbound.text) if inbound.text else NO_CRISIS
+def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
+    """Handle one inbound message. The crisis screen runs on the whole of every message, STOP included;
+    ``verdict`` is its result when the caller has screened the message already (it must be for this text)."""
+    if verdict is None:
+        verdict = lexicon.screen(inbound.text) if inbound.text else NO_CRISIS
     keyword = opt_keyword(inbound)
     prefix: list[Action | OptOut | OptIn] = []
     if keyword in ("stop", "start", "help") or inbound.opted_out:
