@@ -29,6 +29,11 @@ PERSON_WORDS = frozenset({
     "talk to a person", "speak to a person", "talk to someone", "speak to someone", "talk to somebody",
     "someone", "somebody", "staff", "receptionist", "zero", "0", "live person", "talk to a human",
 })
+# ...and those that ask for a person anywhere in what the caller says.
+CONTAINED_PERSON_WORDS = frozenset({
+    "operator", "representative", "talk to a person", "speak to a person", "talk to someone", "speak to someone",
+    "talk to somebody", "talk to a human", "real person", "live person",
+})
 REPEAT_WORDS = frozenset({"repeat", "repeat that", "say again", "say that again", "again", "pardon", "what",
                           "come again", "sorry what", "star"})
 MULTI_DIGIT = ("number", "phone")  # questions whose answer is typed as several digits
@@ -43,9 +48,18 @@ def is_yes_no(node: Node | None) -> bool:
     return bool(node and node.type is NodeType.QUESTION and node.expect == "yes_no")
 
 
-def wants_person(text: str) -> bool:
+def wants_person(text: str, node: Node | None) -> bool:
+    """True when the caller asks for a person now: one of :data:`PERSON_WORDS` as the whole answer, or one of
+    :data:`CONTAINED_PERSON_WORDS` inside it (except while a question waits for free text)."""
     norm = normalise(text)
-    return bool(norm) and (norm in PERSON_WORDS or "operator" in norm.split() or "representative" in norm.split())
+    if not norm:
+        return False
+    if norm in PERSON_WORDS:
+        return True
+    if node is not None and node.type is NodeType.QUESTION:
+        return False
+    padded = f" {norm} "
+    return any(f" {p} " in padded for p in CONTAINED_PERSON_WORDS)
 
 
 def prompt(flow: Flow, state: State) -> tuple[State, list[Action]]:
@@ -70,7 +84,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
     crisis = bool(inbound.text) and lexicon.screen(inbound.text).crisis
     outcome: Outcome | None = None
     if not crisis:
-        if digits == PERSON_KEY or (not digits and wants_person(inbound.text)):
+        if digits == PERSON_KEY or (not digits and wants_person(inbound.text, node)):
             outcome = person(state, open_now)
         elif digits == REPEAT_KEY or (not digits and normalise(inbound.text) in REPEAT_WORDS):
             new_state, actions = prompt(flow, state)
