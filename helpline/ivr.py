@@ -64,9 +64,9 @@ def twiml_problems(root: ET.Element) -> list[str]:
             if len([h for h in verb.get("hints", "").split(",") if h.strip()]) > 500:
                 problems.append("more than 500 speech hints")
         if verb.tag == "Dial":
-            if not verb.get("action"):
-                problems.append("a <Dial> without an action URL: a failed call falls through")
-            elif rest:
+            if not verb.get("action") and not rest:
+                problems.append("a <Dial> without an action URL and nothing after it: the call ends with it")
+            elif verb.get("action") and rest:
                 problems.append("verbs after a <Dial> with an action URL are unreachable")
         if verb.tag == "Record":
             if not verb.get("action"):
