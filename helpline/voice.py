@@ -27,8 +27,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from helpline import failsafe, voice_turn
 from helpline.app import Helpline, helpline_of
-from helpline.dialogue import Inbound, Outcome
 from helpline.conversations import state_key
+from helpline.dialogue import Inbound, Outcome
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.model import Node, NodeType
 from helpline.logs import mask

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 
 from helpline.crisis import Lexicon
-from helpline.dialogue import Inbound, Outcome, turn as dialogue_turn
+from helpline.dialogue import Inbound, Outcome
+from helpline.dialogue import turn as dialogue_turn
 from helpline.engine import Action, Flow, Listen, RequestCallback, Say, State, Transfer, interrupt
 from helpline.engine.matching import normalise
 from helpline.engine.model import Node, NodeType
