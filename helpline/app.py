@@ -71,9 +71,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     from helpline.health import bp as health_bp
     from helpline.sms import bp as sms_bp
+    from helpline.voice import bp as voice_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(voice_bp)
     _register_errors(app)
     return app
 
@@ -94,4 +96,7 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/sms"):
             hl = helpline_of()
             return sms_reply(failsafe.sms_texts(hl.settings, hl.lexicon, ""))
+        if request.path.startswith("/voice"):  # a caller never hears Twilio's "application error"
+            hl = helpline_of()
+            return Response(failsafe.voice_twiml(hl.settings, hl.lexicon), status=200, mimetype="application/xml")
         return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")

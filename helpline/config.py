@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -58,6 +59,14 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     port: int = 5000
     log_level: str = "INFO"
+    # -- voice (the IVR) --
+    voice: str = "Polly.Joanna"           # the <Say> voice: an Amazon Polly voice, or Twilio's man/woman
+    voice_language: str = "en-US"         # <Say> and <Gather> speech recognition language
+    crisis_line: str = "988"              # dialled for a crisis heard on a call (suicide and other categories)
+    overdose_line: str = "+18002221222"   # dialled after "hang up and dial 911" for an overdose: Poison Control
+    admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
+    dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
+    voicemail_seconds: int = 120          # the longest voicemail
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -127,6 +136,13 @@ ENV_VARS = {
     "MAX_REQUEST_BYTES": "max_request_bytes",
     "PORT": "port",
     "LOG_LEVEL": "log_level",
+    "VOICE": "voice",
+    "VOICE_LANGUAGE": "voice_language",
+    "CRISIS_LINE": "crisis_line",
+    "OVERDOSE_LINE": "overdose_line",
+    "ADMISSIONS_LINE": "admissions_line",
+    "DIAL_TIMEOUT": "dial_timeout",
+    "VOICEMAIL_SECONDS": "voicemail_seconds",
 }
 
 
@@ -214,6 +230,29 @@ def _validate(values: dict[str, object]) -> Settings:
             if not (sid.startswith("AC") and len(sid) == 34):
                 errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
             out[key] = sid
+        # -- voice settings --
+        elif key in ("crisis_line", "overdose_line", "admissions_line"):
+            text = re.sub(r"[\s().-]", "", str(value))
+            if text in ("911", "112"):
+                errors.append(f"{names[key]}: Twilio cannot place emergency calls; callers are told to dial "
+                              f"{text} themselves")
+            elif re.fullmatch(r"\d{3,6}", text):  # a short code such as 988
+                out[key] = text
+            else:
+                out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
+        elif key in ("dial_timeout", "voicemail_seconds"):
+            limits = {"dial_timeout": (5, 600), "voicemail_seconds": (5, 3600)}[key]
+            try:
+                out[key] = int(str(value))
+                if not limits[0] <= out[key] <= limits[1]:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                errors.append(f"{names[key]}: {value!r} must be a whole number of seconds from {limits[0]} to "
+                              f"{limits[1]}")
+        elif key == "voice_language":
+            if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", str(value).strip()):
+                errors.append(f"VOICE_LANGUAGE: {value!r} must be a language tag like en-US or es-MX")
+            out[key] = str(value).strip()
         elif key == "extra":
             out[key] = dict(value)  # type: ignore[call-overload]
         else:

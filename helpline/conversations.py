@@ -57,8 +57,12 @@ class Conversations:
         return State.from_json(self.conn.get(state_key(channel, number)))
 
     def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
-               decide: Callable[[State, Inbound], Outcome]) -> Handled:
-        keys = [state_key(channel, number), dedupe_key(sid), optouts.key(number), callbacks.open_key(number)]
+               decide: Callable[[State, Inbound], Outcome], *, session: str | None = None,
+               render: Callable[[Outcome], list[str]] | None = None) -> Handled:
+        """Apply one inbound message once. ``session`` keys the state instead of the number (a call's CallSid);
+        ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML)."""
+        keys = [state_key(channel, session or number), dedupe_key(sid), optouts.key(number),
+                callbacks.open_key(number)]
         result: list[Handled] = []
 
         def attempt(pipe: redis.client.Pipeline) -> None:
@@ -72,7 +76,7 @@ class Conversations:
             existing_id, existing = callbacks.read_open(pipe, number)
             outcome = decide(state, Inbound(inbound.text, inbound.channel, opted_out, inbound.opt_out_type,
                                             inbound.digits))
-            texts = outcome.texts
+            texts = render(outcome) if render else outcome.texts
             pipe.multi()
             pipe.set(keys[0], outcome.state.to_json(), ex=self.ttl)
             pipe.set(keys[1], json.dumps(texts), ex=DEDUPE_TTL)

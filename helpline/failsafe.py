@@ -1,4 +1,5 @@
-"""The reply when anything inside fails: static text with the emergency numbers and the helpline's own number.
+"""The reply when anything inside fails: static text (or TwiML for a call) with the emergency numbers and the
+helpline's own number.
 
 Built from settings only, never from the flow or Redis (either may be what failed). If the message itself was
 a crisis, the crisis reply leads.
@@ -29,3 +30,35 @@ def sms_texts(settings: Settings, lexicon: Lexicon | None, body: str) -> list[st
             pass
     texts.append(sms_text(settings))
     return texts
+
+
+def voice_text(settings: Settings) -> str:
+    v = settings.variables
+    return (f"Sorry, our phone service has a problem right now. In an emergency, hang up and dial 9 1 1. For "
+            f"thoughts of suicide, call or text 9 8 8. Poison Control: 1, 8 0 0, 2 2 2, 1 2 2 2. We are putting "
+            f"you through to {v['org_name']} now. You can also call us at {v['org_phone']}.")
+
+
+def voice_twiml(settings: Settings, lexicon: Lexicon | None, speech: str = "") -> str:
+    """The fail-safe TwiML for a call: the crisis reply first when the speech was a crisis, the emergency numbers,
+    then a ``<Dial>`` to the staffed number (the crisis line for a crisis) with no action URL, so nothing of
+    ours is needed afterwards; the numbers again if that call ends."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    resp = VoiceResponse()
+    voice = {"voice": settings.voice, "language": settings.voice_language}
+    line = settings.admissions_line or settings.org_phone
+    if lexicon is not None and speech:
+        try:
+            verdict = lexicon.screen(speech)
+            if verdict.crisis and verdict.category:
+                resp.say(lexicon.reply(verdict.category, "voice", "en"), **voice)
+                line = settings.overdose_line if verdict.category == "overdose" else settings.crisis_line
+        except Exception:  # noqa: BLE001 - the screen failing must not stop the safe reply
+            pass
+    resp.say(voice_text(settings), **voice)
+    resp.dial(line, timeout=settings.dial_timeout)
+    resp.say(f"If no one answered, please call {settings.variables['org_phone']}. In an emergency, dial 9 1 1. "
+             f"Goodbye.", **voice)
+    resp.hangup()
+    return str(resp)

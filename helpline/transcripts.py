@@ -13,8 +13,12 @@ turns:
     silent: true                      # no reply at all
 ```
 
-Run by ``helpline flows test`` and by pytest, through :func:`helpline.dialogue.turn`, the same function the
-webhooks use.
+A voice transcript (``channel: voice``) plays what a caller says (``user:``, a speech transcript) or presses
+(``digits:``) through :func:`helpline.voice_turn.turn`, the function ``/voice`` uses, with the flows' ``voice:``
+texts; ``transfer: true`` expects the caller to be put through to a person (or the crisis line).
+
+Run by ``helpline flows test`` and by pytest, through :func:`helpline.dialogue.turn` (SMS) or
+:func:`helpline.voice_turn.turn` (voice), the same functions the webhooks use.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpline import yamlsource
+from helpline import voice_turn, yamlsource
 from helpline.crisis import Lexicon
 from helpline.dialogue import Inbound, OptIn, OptOut, turn
-from helpline.engine import Flow, RequestCallback, State
+from helpline.engine import Flow, RequestCallback, State, Transfer
 from helpline.errors import Problem
 
 SCHEMA: dict[str, Any] = {
@@ -42,6 +46,8 @@ SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "user": {"type": "string"},
+                    "digits": {"type": "string", "pattern": "^[0-9*#]+$"},
+                    "transfer": {"type": "boolean"},
                     "opt_out_type": {"enum": ["STOP", "START", "HELP"]},
                     "reply": {"type": "array", "items": {"type": "string", "minLength": 1}},
                     "not": {"type": "array", "items": {"type": "string", "minLength": 1}},
@@ -49,7 +55,7 @@ SCHEMA: dict[str, Any] = {
                     "silent": {"type": "boolean"},
                     "node": {"type": "string"},
                 },
-                "required": ["user"],
+                "anyOf": [{"required": ["user"]}, {"required": ["digits"]}],
                 "additionalProperties": False,
             },
         },
@@ -89,9 +95,12 @@ def run(transcript: Transcript, flow: Flow, lexicon: Lexicon) -> list[Problem]:
     problems = []
     for i, expected in enumerate(transcript.turns):
         line = transcript.lines[i]
-        inbound = Inbound(text=str(expected["user"]), channel=transcript.channel, opted_out=opted_out,
-                          opt_out_type=expected.get("opt_out_type"))
-        outcome = turn(flow, lexicon, state, inbound)
+        inbound = Inbound(text=str(expected.get("user", "")), channel=transcript.channel, opted_out=opted_out,
+                          opt_out_type=expected.get("opt_out_type"), digits=expected.get("digits"))
+        if transcript.channel == "voice":
+            outcome = voice_turn.turn(flow, lexicon, state, inbound)
+        else:
+            outcome = turn(flow, lexicon, state, inbound)
         state = outcome.state
         for action in outcome.actions:
             if isinstance(action, OptOut):
@@ -100,7 +109,8 @@ def run(transcript: Transcript, flow: Flow, lexicon: Lexicon) -> list[Problem]:
                 opted_out = False
         reply = "\n".join(outcome.texts)
         low = reply.lower()
-        where = f"turn {i + 1} ({expected['user']!r})"
+        said = f"pressed {expected['digits']}" if "digits" in expected else repr(expected["user"])
+        where = f"turn {i + 1} ({said})"
 
         def fail(message: str) -> None:
             problems.append(Problem(transcript.path, line, f"{where}: {message}\n  reply was: {reply!r}",
@@ -123,6 +133,8 @@ def run(transcript: Transcript, flow: Flow, lexicon: Lexicon) -> list[Problem]:
                 fail(f"expected no callback request, got {made}")
             elif want_cb != "none" and want_cb not in made:
                 fail(f"expected a {want_cb} callback request, got {made or 'none'}")
+        if "transfer" in expected and expected["transfer"] != any(isinstance(a, Transfer) for a in outcome.actions):
+            fail("expected the caller to be put through" if expected["transfer"] else "unexpected transfer")
         if "node" in expected and state.node != expected["node"]:
             fail(f"expected to wait at node {expected['node']!r}, waiting at {state.node!r}")
     return problems
