@@ -91,7 +91,7 @@ class EmbeddedRedis:
                 "--unixsocketperm", "700",
                 "--dir", str(self.folder),
                 "--appendonly", "yes",
-                "--appendfsync", "everysec",
+                "--appendfsync", "always",  # a few writes a message; a crash loses none of them
                 "--save", "",
                 "--daemonize", "no",
                 "--logfile", str(self.folder / "redis.log"),

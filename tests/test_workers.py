@@ -132,7 +132,6 @@ def test_the_queue_survives_a_redis_restart_from_its_aof(tmp_path, fake_twilio, 
                 phone.text(body)
         before = [(r["id"], r["priority"]) for r in callbacks.open_requests(server.client())]
         assert [p for _, p in before] == ["crisis"] * 3 + ["routine"] * 2
-        time.sleep(1.1)  # appendfsync everysec
         server.stop()
         server.start()
         assert [(r["id"], r["priority"]) for r in callbacks.open_requests(server.client())] == before
