@@ -111,12 +111,9 @@ class Staged:
     alerted: bool
 
 
-def read_open(pipe: Pipeline | redis.Redis, number: str) -> tuple[str | None, dict[str, str]]:
-    """The number's open request (id and fields), for a transaction that has WATCHed ``open_key(number)``.
-
-    Also WATCHes the request's own key when ``pipe`` is a pipeline in watch mode.
-    """
-    raw_id = pipe.get(open_key(number))
+def read_open(pipe: Pipeline | redis.Redis, raw_id: bytes | str | None) -> tuple[str | None, dict[str, str]]:
+    """The open request whose id a transaction read from ``open_key(number)`` (which it WATCHes): its id and
+    fields. Also WATCHes the request's own key when ``pipe`` is a pipeline in watch mode."""
     if not raw_id:
         return None, {}
     request_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)

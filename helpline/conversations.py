@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 from rq import Queue
 
-from helpline import callbacks, optouts
+from helpline import callbacks, flood, optouts
 from helpline.config import Settings
 from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.engine import RequestCallback, State
@@ -41,6 +41,7 @@ class Handled:
     replayed: bool
     before: str | None = None
     request_id: str | None = None
+    throttled: bool = False
 
 
 class Conversations:
@@ -58,32 +59,44 @@ class Conversations:
 
     def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
                decide: Callable[[State, Inbound], Outcome], *, session: str | None = None,
-               render: Callable[[Outcome], list[str]] | None = None) -> Handled:
+               render: Callable[[Outcome], list[str]] | None = None,
+               flood_limits: tuple[int, int] | None = None) -> Handled:
         """Apply one inbound message once. ``session`` keys the state instead of the number (a call's CallSid);
-        ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML)."""
+        ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML);
+        ``flood_limits`` (per minute, per hour) throttles a flooding number: None exempts this message (a crisis,
+        STOP/START). A throttled message gets an empty reply and changes nothing but the counters."""
         keys = [state_key(channel, session or number), dedupe_key(sid), optouts.key(number),
                 callbacks.open_key(number)]
+        now = time.time()
+        counters = flood.keys(number, now)
         result: list[Handled] = []
 
         def attempt(pipe: redis.client.Pipeline) -> None:
             result.clear()
-            seen = pipe.get(keys[1])
+            # One round trip for everything this message depends on (WATCHed by transaction()).
+            raw_state, seen, opted, open_id, *counts = pipe.mget(*keys, *counters)
             if seen is not None:
                 result.append(Handled(json.loads(seen), None, replayed=True))
                 return
-            state = State.from_json(pipe.get(keys[0]))
-            opted_out = bool(pipe.exists(keys[2]))
-            existing_id, existing = callbacks.read_open(pipe, number)
-            outcome = decide(state, Inbound(inbound.text, inbound.channel, opted_out, inbound.opt_out_type,
-                                            inbound.digits))
+            if flood_limits and flood.over(counts, flood_limits):
+                pipe.multi()
+                flood.count(pipe, counters)
+                pipe.set(keys[1], "[]", ex=DEDUPE_TTL)
+                result.append(Handled([], None, replayed=False, throttled=True))
+                return
+            state = State.from_json(raw_state)
+            existing_id, existing = callbacks.read_open(pipe, open_id)
+            outcome = decide(state, Inbound(inbound.text, inbound.channel, opted is not None,
+                                            inbound.opt_out_type, inbound.digits))
             texts = render(outcome) if render else outcome.texts
             pipe.multi()
+            flood.count(pipe, counters)
             pipe.set(keys[0], outcome.state.to_json(), ex=self.ttl)
             pipe.set(keys[1], json.dumps(texts), ex=DEDUPE_TTL)
             request_id = None
             for action in outcome.actions:
                 if isinstance(action, OptOut):
-                    pipe.set(keys[2], int(time.time()))
+                    pipe.set(keys[2], int(now))
                 elif isinstance(action, OptIn):
                     pipe.delete(keys[2])
                 elif isinstance(action, RequestCallback):
@@ -91,7 +104,7 @@ class Conversations:
                                              outcome.state.lang, action, existing_id, existing)
                     request_id = existing_id = staged.request_id
                     existing = existing or {"status": "open", "priority": action.priority,
-                                            "created": str(time.time())}
+                                            "created": str(now)}
             result.append(Handled(texts, outcome, replayed=False, before=state.node, request_id=request_id))
 
         self.conn.transaction(attempt, *keys)

@@ -1,22 +1,31 @@
 """Per-number flood control: a sender past the limits gets an empty reply (Twilio does not honour HTTP 429)
-and a log line. Never applied to a crisis message or to STOP/START, which the caller checks first."""
+and a log line. Never applied to a crisis message or to STOP/START: the webhook exempts those.
+
+The counters are read and incremented inside the message's own Redis transaction (see
+:meth:`helpline.conversations.Conversations.handle`), so flood control costs no extra round trip.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 
-import redis
+from redis.client import Pipeline
+
+WINDOWS = ((60, 120), (3600, 7200))  # (window, key lifetime) in seconds: per minute, per hour
 
 
-def allow(conn: redis.Redis, number: str, per_minute: int, per_hour: int, now: float | None = None) -> bool:
-    """Count one message from ``number``; False when it is over either limit (fixed windows)."""
-    now = time.time() if now is None else now
-    minute_key = f"hl:flood:m:{number}:{int(now // 60)}"
-    hour_key = f"hl:flood:h:{number}:{int(now // 3600)}"
-    with conn.pipeline(transaction=False) as pipe:
-        pipe.incr(minute_key)
-        pipe.expire(minute_key, 120)
-        pipe.incr(hour_key)
-        pipe.expire(hour_key, 7200)
-        in_minute, _, in_hour, _ = pipe.execute()
-    return in_minute <= per_minute and in_hour <= per_hour
+def keys(number: str, now: float) -> list[str]:
+    """The counter keys for the current windows."""
+    return [f"hl:flood:{window}:{number}:{int(now // window)}" for window, _ in WINDOWS]
+
+
+def over(counts: Sequence[bytes | None], limits: tuple[int, int]) -> bool:
+    """True when counting one more message would pass a limit."""
+    return any(int(c or 0) + 1 > limit for c, limit in zip(counts, limits, strict=True))
+
+
+def count(pipe: Pipeline, counter_keys: Sequence[str]) -> None:
+    """Count this message (inside a MULTI)."""
+    for key, (_, lifetime) in zip(counter_keys, WINDOWS, strict=True):
+        pipe.incr(key)
+        pipe.expire(key, lifetime)

@@ -53,8 +53,9 @@ def server_binary() -> str:
 class EmbeddedRedis:
     """A real Redis server in ``folder`` (AOF on), reachable through a Unix socket."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, appendfsync: str = "always"):
         self.folder = Path(folder).resolve()
+        self.appendfsync = appendfsync  # "always": a crash loses no acknowledged write (a few writes a message)
         socket = self.folder / "redis.sock"
         if len(str(socket)) > 100:  # Unix socket paths are limited to about 107 bytes
             digest = hashlib.sha1(str(self.folder).encode()).hexdigest()[:12]
@@ -91,7 +92,7 @@ class EmbeddedRedis:
                 "--unixsocketperm", "700",
                 "--dir", str(self.folder),
                 "--appendonly", "yes",
-                "--appendfsync", "always",  # a few writes a message; a crash loses none of them
+                "--appendfsync", self.appendfsync,
                 "--save", "",
                 "--daemonize", "no",
                 "--logfile", str(self.folder / "redis.log"),

@@ -8,7 +8,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from helpline import failsafe, flood, optouts
+from helpline import failsafe, optouts
 from helpline.app import helpline_of
 from helpline.dialogue import Inbound, opt_keyword
 from helpline.logs import mask
@@ -41,14 +41,15 @@ def inbound_sms() -> Response:
     opt_out_type = form.get("OptOutType", "").upper()
     inbound = Inbound(body, "sms", opt_out_type=opt_out_type if opt_out_type in OPT_OUT_TYPES else None)
     try:
-        verdict = hl.lexicon.screen(body)  # once, here: the flood check below must never silence a crisis
+        verdict = hl.lexicon.screen(body)  # once, here: flood control must never silence a crisis
         exempt = verdict.crisis or opt_keyword(inbound) is not None
-        if not exempt and not flood.allow(hl.conn, number, hl.settings.flood_per_minute, hl.settings.flood_per_hour):
+        limits = None if exempt else (hl.settings.flood_per_minute, hl.settings.flood_per_hour)
+        handled = hl.conversations.handle("sms", number, sid, inbound,
+                                          lambda state, inb: hl.decide(state, inb, verdict), flood_limits=limits)
+        if handled.throttled:
             log.warning("sms sid=%s from=%s throttled: over the flood limits; answered with an empty reply",
                         sid, mask(number))
             return sms_reply([])
-        handled = hl.conversations.handle("sms", number, sid, inbound,
-                                          lambda state, inb: hl.decide(state, inb, verdict))
     except Exception as exc:  # noqa: BLE001 - whatever broke, the texter still gets the emergency numbers
         log.error("sms failed, answered with the safe reply: %s sid=%s from=%s", type(exc).__name__, sid,
                   mask(number), exc_info=exc)

@@ -25,7 +25,7 @@ def make(conn, queues, settings, number: str, priority: str, now: float, reason:
     result: list[str] = []
 
     def attempt(pipe) -> None:  # type: ignore[no-untyped-def]
-        existing_id, existing = callbacks.read_open(pipe, number)
+        existing_id, existing = callbacks.read_open(pipe, pipe.get(callbacks.open_key(number)))
         pipe.multi()
         result[:] = [callbacks.stage(pipe, queues, settings, number, "sms", "en", action, existing_id, existing,
                                      now=now).request_id]

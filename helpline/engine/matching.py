@@ -125,7 +125,7 @@ def word_found(word: str, message_words: Iterable[str]) -> bool:
     return how_found(word, message_words) > 0
 
 
-def score(phrase: Phrase, message_words: tuple[str, ...]) -> int:
+def score(phrase: Phrase, message_words: tuple[str, ...], seen: dict[str, int] | None = None) -> int:
     """How well ``phrase`` is found in the message: 0 when any of its words is missing, else its weight.
 
     More words found beat fewer; among those, words found as written (or by stem) beat close misspellings, then
@@ -135,7 +135,12 @@ def score(phrase: Phrase, message_words: tuple[str, ...]) -> int:
         return 0
     total = 0
     for word in phrase.words:
-        found = how_found(word, message_words)
+        if seen is None:
+            found = how_found(word, message_words)
+        else:  # the same phrase words recur across a flow's phrases: look each up once per message
+            found = seen.get(word, -1)
+            if found < 0:
+                found = seen[word] = how_found(word, message_words)
         if not found:
             return 0
         total += 1000 + (50 if found == EXACT else 0) + len(word)
@@ -146,8 +151,9 @@ def rank(candidates: Iterable[tuple[str, Phrase]],
          message_words: tuple[str, ...]) -> tuple[str, Phrase, int] | None:
     """The (target, phrase, score) whose phrase best matches the message, first one on a tie; None when none match."""
     winner, top = None, 0
+    seen: dict[str, int] = {}
     for target, phrase in candidates:
-        s = score(phrase, message_words)
+        s = score(phrase, message_words, seen)
         if s > top:
             winner, top = (target, phrase, s), s
     return winner
