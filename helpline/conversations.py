@@ -1,17 +1,19 @@
 """Conversation state in Redis, and one inbound message applied exactly once.
 
-Each message runs in one optimistic Redis transaction (WATCH / MULTI / EXEC) over the conversation, the message's
-dedupe key, the number's opt-out and its open callback request. Two copies of the same webhook (Twilio retries,
-or a duplicate in flight) race: one commits, the other sees the stored reply and sends exactly that, so the state
-advances once, the reply is the same, and a callback request and its staff alert are made once.
+Each message runs in one optimistic Redis transaction (WATCH / MULTI / EXEC) over the conversation (which also
+remembers its latest message ids and reply), the number's opt-out and its open callback request. Two copies of
+the same webhook (Twilio retries, or a duplicate in flight) race: one commits, the other sees the stored reply
+and sends exactly that, so the state advances once, the reply is the same, and a callback request and its staff
+alert are made once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import redis
 from rq import Queue
@@ -21,15 +23,25 @@ from helpline.config import Settings
 from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.engine import RequestCallback, State
 
-DEDUPE_TTL = 48 * 3600  # Twilio retries within minutes; two days is generous
+RECENT_SIDS = 8  # messages remembered per conversation for dedupe; Twilio retries the one it is waiting on
 
 
 def state_key(channel: str, number: str) -> str:
     return f"hl:conv:{channel}:{number}"
 
 
-def dedupe_key(sid: str) -> str:
-    return f"hl:seen:{sid}"
+def sid_tag(sid: str) -> str:
+    """A short, stable tag for a MessageSid (or CallSid:step): 48 bits, plenty among a conversation's last few."""
+    return hashlib.blake2b(sid.encode(), digest_size=6).hexdigest()
+
+
+def _record(state: State, recent: list[str], tag: str, reply: list[str]) -> str:
+    """What is stored per conversation: its state, the tags of its latest messages, and the latest reply (so a
+    retried webhook gets exactly the same answer). One key, expiring with the conversation."""
+    data = asdict(state)
+    data["_sids"] = (recent + [tag])[-RECENT_SIDS:]
+    data["_reply"] = reply
+    return json.dumps(data, separators=(",", ":"))
 
 
 @dataclass
@@ -65,40 +77,41 @@ class Conversations:
         ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML);
         ``flood_limits`` (per minute, per hour) throttles a flooding number: None exempts this message (a crisis,
         STOP/START). A throttled message gets an empty reply and changes nothing but the counters."""
-        keys = [state_key(channel, session or number), dedupe_key(sid), optouts.key(number),
-                callbacks.open_key(number)]
+        keys = [state_key(channel, session or number), optouts.key(number), callbacks.open_key(number)]
         now = time.time()
         counters = flood.keys(number, now)
+        tag = sid_tag(sid)
         result: list[Handled] = []
 
         def attempt(pipe: redis.client.Pipeline) -> None:
             result.clear()
             # One round trip for everything this message depends on (WATCHed by transaction()).
-            raw_state, seen, opted, open_id, *counts = pipe.mget(*keys, *counters)
-            if seen is not None:
-                result.append(Handled(json.loads(seen), None, replayed=True))
+            raw, opted, open_id, *counts = pipe.mget(*keys, *counters)
+            record = json.loads(raw) if raw else {}
+            recent = record.get("_sids", [])
+            if tag in recent:  # a retry: the latest message gets its reply again, an older one nothing more
+                result.append(Handled(record.get("_reply", []) if recent[-1] == tag else [], None, replayed=True))
                 return
+            state = State.from_json(raw)
             if flood_limits and flood.over(counts, flood_limits):
                 pipe.multi()
                 flood.count(pipe, counters)
-                pipe.set(keys[1], "[]", ex=DEDUPE_TTL)
+                pipe.set(keys[0], _record(state, recent, tag, []), ex=self.ttl)
                 result.append(Handled([], None, replayed=False, throttled=True))
                 return
-            state = State.from_json(raw_state)
             existing_id, existing = callbacks.read_open(pipe, open_id)
             outcome = decide(state, Inbound(inbound.text, inbound.channel, opted is not None,
                                             inbound.opt_out_type, inbound.digits))
             texts = render(outcome) if render else outcome.texts
             pipe.multi()
             flood.count(pipe, counters)
-            pipe.set(keys[0], outcome.state.to_json(), ex=self.ttl)
-            pipe.set(keys[1], json.dumps(texts), ex=DEDUPE_TTL)
+            pipe.set(keys[0], _record(outcome.state, recent, tag, texts), ex=self.ttl)
             request_id = None
             for action in outcome.actions:
                 if isinstance(action, OptOut):
-                    pipe.set(keys[2], int(now))
+                    pipe.set(keys[1], int(now))
                 elif isinstance(action, OptIn):
-                    pipe.delete(keys[2])
+                    pipe.delete(keys[1])
                 elif isinstance(action, RequestCallback):
                     staged = callbacks.stage(pipe, self.queues, self.settings, number, channel,
                                              outcome.state.lang, action, existing_id, existing)

@@ -100,6 +100,14 @@ def test_a_retried_webhook_gets_the_same_reply_and_advances_once(phone: Phone, c
     assert state["node"] == "kratom_menu" and state["turns"] == 2
 
 
+def test_a_late_retry_of_an_older_message_changes_nothing(phone: Phone, conn) -> None:  # type: ignore[no-untyped-def]
+    phone.text("hi", sid=SID)
+    phone.text("1")
+    assert phone.text("hi", sid=SID) == []  # already answered; the conversation is not sent back to the start
+    state = json.loads(conn.get(conversations.state_key("sms", "+15555550123")))
+    assert state["node"] == "kratom_menu"
+
+
 def test_simultaneous_duplicates_make_one_callback_request_and_one_alert(app, settings, conn) -> None:  # type: ignore[no-untyped-def]
     results: list[list[str]] = []
     barrier = threading.Barrier(6)
