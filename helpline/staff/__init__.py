@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from helpline.app import helpline_of
     from helpline.staff import api, auth, views  # noqa: F401 - views registers its routes on bp
     from helpline.staff.bp import bp
+    from helpline.staff.forms import OUTCOME_LABELS
 
     auth.configure(app)
     # Checked by the staff and API blueprints' own guards, after the login check, so the Twilio webhooks
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
         if request.path.startswith(("/staff", "/api/")):
             response.headers.setdefault("Content-Security-Policy", CSP)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("Referrer-Policy", "same-origin")  # https CSRF checks need it
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers["Cache-Control"] = "no-store"  # pages carry health data and numbers
         return response
@@ -56,7 +57,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def staff_context():  # type: ignore[no-untyped-def]
         return {"account": auth.current_account() if request.path.startswith("/staff") else None,
-                "settings": settings, "languages": LANGUAGES, "channels": CHANNELS}
+                "settings": settings, "languages": LANGUAGES, "channels": CHANNELS,
+                "outcome_labels": {o.value: label for o, label in OUTCOME_LABELS.items()}}
 
     zone = settings.hours.zone
 

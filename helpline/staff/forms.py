@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from helpline.callbacks import Outcome
 
@@ -30,8 +30,8 @@ class ActionForm(FlaskForm):
 
 
 class CompleteForm(FlaskForm):
-    outcome = SelectField("Outcome", choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()],
-                          validators=[DataRequired()])
+    # rendered as a <select> of OUTCOME_LABELS by the template (WTForms' SelectField choices API is in flux)
+    outcome = StringField("Outcome", validators=[DataRequired(), AnyOf([o.value for o in Outcome])])
     note = TextAreaField("Note", validators=[Length(max=2000)],
                          render_kw={"rows": 3, "maxlength": 2000,
                                     "placeholder": "What happened, what they need next (no full numbers)"})
