@@ -38,12 +38,13 @@ def status_for(exc: callbacks.CallbackError) -> int:
 
 
 def done_message(action: str, request_id: str, result: Any = None) -> str:
+    what = f"'{result['reason']}' ({request_id})" if isinstance(result, dict) and result.get("reason") else request_id
     if action == "claim":
-        return f"You have claimed {request_id}. Call them now."
+        return f"You have claimed {what}. Call them now."
     if action == "release":
-        return f"{request_id} is back in the queue."
+        return f"{what} is back in the queue."
     if action == "call":
         return "Calling your phone now: answer it and you will be connected (they see the helpline's number)."
     if isinstance(result, dict) and result.get("status") == callbacks.Status.OPEN:
-        return f"{request_id}: no answer recorded; it is back in the queue to try again."
-    return f"{request_id} is closed. Thank you."
+        return f"No answer recorded for {what}; it is back in the queue to try again."
+    return f"{what} is closed. Thank you."

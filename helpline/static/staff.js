@@ -112,7 +112,7 @@
     body.dataset.alarms = String(alarms);
     var first = rows[0];
     alarmText.textContent = rows.length > 1 ? rows.length + " new crisis requests: claim one now."
-      : first.reason + " (" + first.id + "): claim it now.";
+      : first.reason + ", by " + (first.channel === "voice" ? "phone call" : "text") + ": claim it now.";
     document.getElementById("alarm-go").setAttribute("href", "#" + first.id);
     alarm.hidden = false;
     document.title = "⚠ CRISIS · " + baseTitle;
@@ -129,7 +129,7 @@
     if (target) {
       event.preventDefault();
       target.scrollIntoView({ block: "start" });
-      var button = target.querySelector("button, a");
+      var button = target.querySelector("button") || target.querySelector("a");
       if (button) button.focus();
     }
   });
