@@ -8,6 +8,8 @@ from click.testing import CliRunner
 from helpline import accounts
 from helpline.accounts import LoginRefused, Role
 from helpline.cli import main
+from helpline.config import Settings, load_settings
+from helpline.errors import SettingsError
 from tests.conftest import STAFF_PASSWORD, settings_env
 
 
@@ -39,9 +41,20 @@ def test_a_name_is_taken_once(conn) -> None:  # type: ignore[no-untyped-def]
 
 
 def _settings(conn, **overrides):  # type: ignore[no-untyped-def]
-    from helpline.config import Settings
-
     return Settings(**overrides)
+
+
+def test_staff_settings_are_checked_at_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings({"HELPLINE_DATA_DIR": str(tmp_path), "STAFF_SESSION_HOURS": "8",
+                              "LOGIN_MAX_FAILURES": "3", "LOGIN_LOCK_MINUTES": "30", "STAFF_POLL_SECONDS": "2"},
+                             environ={}, dotenv=None)
+    assert (settings.staff_session_hours, settings.login_max_failures, settings.login_lock_minutes,
+            settings.staff_poll_seconds) == (8, 3, 30, 2)
+    with pytest.raises(SettingsError) as bad:
+        load_settings({"HELPLINE_DATA_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": "0",
+                       "STAFF_POLL_SECONDS": "often"}, environ={}, dotenv=None)
+    assert "LOGIN_MAX_FAILURES: '0' is not a whole number from 1 to 10000" in str(bad.value)
+    assert "STAFF_POLL_SECONDS: 'often'" in str(bad.value)
 
 
 def test_failed_logins_are_slowed_then_locked_and_a_success_clears_them(conn) -> None:  # type: ignore[no-untyped-def]
