@@ -76,6 +76,9 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(voice_bp)
+    from helpline.staff import init_app as init_staff
+
+    init_staff(app)  # /staff pages and /api/: blueprints, session cookie, CSRF, security headers
     _register_errors(app)
     return app
 

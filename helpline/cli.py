@@ -432,5 +432,112 @@ def call(url: str | None, from_: str, speak: bool) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+# -- staff accounts ---------------------------------------------------------------------------------------------
+@main.group()
+def staff() -> None:
+    """Staff accounts for the queue page (/staff) and the JSON API (/api/)."""
+
+
+def _staff_conn():  # type: ignore[no-untyped-def]
+    from helpline.redisdb import connect
+
+    settings = _settings()
+    env, started = _redis_env(settings)
+    return settings, connect(env["REDIS_URL"]), started
+
+
+def _read_password(name: str) -> str:
+    """From a prompt (typed twice, hidden) at a terminal; otherwise the first line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["staff", "supervisor"]), default="staff", show_default=True)
+@click.option("--phone", default="", help="The staff member's own phone, rung by click-to-call (E.164 or national).")
+def staff_add(name: str, role: str, phone: str) -> None:
+    """Make an account; the password is asked for (or read from the first line of stdin)."""
+    import phonenumbers
+
+    from helpline import accounts
+
+    settings, conn, started = _staff_conn()
+    try:
+        if phone:
+            try:
+                parsed = phonenumbers.parse(phone, settings.default_region)
+            except phonenumbers.NumberParseException:
+                parsed = None
+            if parsed is None or not phonenumbers.is_possible_number(parsed):
+                raise click.ClickException(f"--phone: {phone!r} is not a phone number")
+            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if accounts.get(conn, name) is not None:
+            raise click.ClickException(f"there is already an account called {accounts.normalise_name(name)!r}")
+        try:
+            account = accounts.add(conn, name, _read_password(name), role, phone)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"added {account.name} ({account.role.value})")
+    finally:
+        if started:
+            started.stop()
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """Every account: name, role, phone (masked), and whether it is locked after failed logins."""
+    from helpline import accounts
+    from helpline.logs import mask
+
+    _, conn, started = _staff_conn()
+    try:
+        rows = accounts.all_accounts(conn)
+        for account in rows:
+            locked = accounts.locked_for(conn, account.name)
+            lock = f"  LOCKED for {locked // 60 + 1} min" if locked else ""
+            click.echo(f"{account.name:<20} {account.role.value:<11} {mask(account.phone) if account.phone else '-'}"
+                       f"{lock}")
+        if not rows:
+            click.echo("no staff accounts: add one with `helpline staff add NAME`")
+    finally:
+        if started:
+            started.stop()
+
+
+@staff.command("remove")
+@click.argument("name")
+def staff_remove(name: str) -> None:
+    """Delete an account; its sessions end at once."""
+    from helpline import accounts
+
+    _, conn, started = _staff_conn()
+    try:
+        if not accounts.remove(conn, name):
+            raise click.ClickException(f"no account called {accounts.normalise_name(name)!r}")
+        click.echo(f"removed {accounts.normalise_name(name)}")
+    finally:
+        if started:
+            started.stop()
+
+
+@staff.command("passwd")
+@click.argument("name")
+def staff_passwd(name: str) -> None:
+    """Set a new password (asked for, or read from stdin); ends the account's sessions and lifts a lock."""
+    from helpline import accounts
+
+    _, conn, started = _staff_conn()
+    try:
+        accounts.set_password(conn, name, _read_password(name))
+        click.echo(f"password changed for {accounts.normalise_name(name)}")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if started:
+            started.stop()
+
+
 if __name__ == "__main__":
     main()

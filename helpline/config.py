@@ -67,6 +67,11 @@ class Settings:
     admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
     dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
     voicemail_seconds: int = 120          # the longest voicemail
+    # staff pages and accounts (helpline/staff/, helpline/accounts.py)
+    staff_session_hours: int = 12  # a staff login lasts this long, then asks again
+    login_max_failures: int = 5  # failed logins in a row before the account is locked
+    login_lock_minutes: int = 15  # how long a locked account stays locked
+    staff_poll_seconds: int = 5  # how often the queue page looks for new requests
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +148,10 @@ ENV_VARS = {
     "ADMISSIONS_LINE": "admissions_line",
     "DIAL_TIMEOUT": "dial_timeout",
     "VOICEMAIL_SECONDS": "voicemail_seconds",
+    "STAFF_SESSION_HOURS": "staff_session_hours",
+    "LOGIN_MAX_FAILURES": "login_max_failures",
+    "LOGIN_LOCK_MINUTES": "login_lock_minutes",
+    "STAFF_POLL_SECONDS": "staff_poll_seconds",
 }
 
 
@@ -225,6 +234,13 @@ def _validate(values: dict[str, object]) -> Settings:
             if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
                 errors.append(f"LOG_LEVEL: {value!r} must be DEBUG, INFO, WARNING or ERROR")
             out[key] = level
+        elif key in ("staff_session_hours", "login_max_failures", "login_lock_minutes", "staff_poll_seconds"):
+            try:
+                out[key] = int(str(value))
+                if not 0 < out[key] <= 10_000:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                errors.append(f"{names[key]}: {value!r} is not a whole number from 1 to 10000")
         elif key == "twilio_account_sid":
             sid = str(value).strip()
             if not (sid.startswith("AC") and len(sid) == 34):

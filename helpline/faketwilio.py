@@ -30,6 +30,7 @@ class FakeTwilio:
     account_sid: str
     auth_token: str
     messages: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # POST .../Calls.json (click-to-call), recorded only
     opted_out: set[str] = field(default_factory=set)
     fail_next: int = 0            # answer this many POSTs with a 500 before accepting again
     delay: float = 0.0            # seconds to wait before answering a POST (after recording it)
@@ -94,18 +95,40 @@ class _Handler(BaseHTTPRequestHandler):
         expected = base64.b64encode(f"{self.state.account_sid}:{self.state.auth_token}".encode()).decode()
         return account == self.state.account_sid and self.headers.get("Authorization") == f"Basic {expected}"
 
-    def _route(self) -> str | None:
+    def _route(self, resource: str = "/Messages.json") -> str | None:
         path = urlparse(self.path).path
-        if not (path.startswith(PREFIX) and path.endswith("/Messages.json")):
+        if not (path.startswith(PREFIX) and path.endswith(resource)):
             self._error(404, 20404, "The requested resource was not found")
             return None
-        account = path[len(PREFIX):-len("/Messages.json")]
+        account = path[len(PREFIX):-len(resource)]
         if not self._authorised(account):
             self._error(401, 20003, "Authenticate")
             return None
         return account
 
+    def _create_call(self) -> None:
+        """``POST .../Calls.json``: record the call (To, From, Twiml or Url) and answer like Twilio; nothing rings."""
+        account = self._route("/Calls.json")
+        if account is None:
+            return
+        length = int(self.headers.get("Content-Length", "0"))
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        if not form.get("To") or not form.get("From") or not (form.get("Twiml") or form.get("Url")):
+            self._error(400, 21205, "A 'To', a 'From' and 'Twiml' or 'Url' are required")
+            return
+        call = {"sid": "CA" + secrets.token_hex(16), "account_sid": account, "to": form["To"], "from": form["From"],
+                "twiml": form.get("Twiml"), "url": form.get("Url"), "status": "queued", "direction": "outbound-api",
+                "api_version": "2010-04-01", "date_created": formatdate(usegmt=True),
+                "uri": f"{PREFIX}{account}/Calls/x.json", "received_at": time.time()}
+        with self.state.accepted:
+            self.state.calls.append(call)
+            self.state.accepted.notify_all()
+        self._json(201, call)
+
     def do_POST(self) -> None:  # noqa: N802
+        if urlparse(self.path).path.endswith("/Calls.json"):
+            self._create_call()
+            return
         account = self._route()
         if account is None:
             return

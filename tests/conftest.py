@@ -195,3 +195,56 @@ def twilio_settings(tmp_path: Path, redis_url: str, conn: redis.Redis, fake_twil
     return make_settings(tmp_path, redis_url, TWILIO_ACCOUNT_SID=fake_twilio.account_sid,
                          TWILIO_AUTH_TOKEN=fake_twilio.auth_token, TWILIO_API_BASE=fake_twilio.url,
                          SUPERVISOR_ALERT_NUMBERS="+15555550150")
+
+
+# -- staff accounts and logged-in clients (staff pages, API, browser tests) -----------------------------------------
+STAFF_PASSWORD = "correct horse battery"
+
+
+def csrf_token_in(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+class StaffMember:
+    """A staff member with an account, using the staff pages through their own test client."""
+
+    def __init__(self, app, name: str = "ana", role: str = "staff", phone: str = "+15555550142"):  # type: ignore[no-untyped-def]
+        from helpline import accounts
+
+        self.app = app
+        self.name = name
+        self.conn = app.extensions["helpline"].conn
+        if accounts.get(self.conn, name) is None:
+            accounts.add(self.conn, name, STAFF_PASSWORD, role, phone)
+        self.client = app.test_client()
+
+    def login(self, password: str = STAFF_PASSWORD):  # type: ignore[no-untyped-def]
+        token = csrf_token_in(self.client.get("/staff/login").get_data(as_text=True))
+        return self.client.post("/staff/login", data={"csrf_token": token, "name": self.name, "password": password})
+
+    def page(self, path: str = "/staff") -> str:
+        response = self.client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.location)
+        return response.get_data(as_text=True)
+
+    def post(self, path: str, **data: str):  # type: ignore[no-untyped-def]
+        data.setdefault("csrf_token", csrf_token_in(self.page()))
+        return self.client.post(path, data=data)
+
+
+@pytest.fixture
+def staff_member(app) -> StaffMember:  # type: ignore[no-untyped-def]
+    member = StaffMember(app)
+    assert member.login().status_code == 302
+    return member
+
+
+@pytest.fixture
+def supervisor(app) -> StaffMember:  # type: ignore[no-untyped-def]
+    member = StaffMember(app, "sam", "supervisor", "+15555550143")
+    assert member.login().status_code == 302
+    return member
