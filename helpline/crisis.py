@@ -752,7 +752,11 @@ class _Engine:
         return (cat, phrase) in self.concern_phrases
 
     def _severity(self, m: Match) -> str:
-        return CONCERN if self._is_concern(m.category, m.phrase, m.rule) else self.categories[m.category].severity
+        return (
+            CONCERN
+            if self._is_concern(m.category, m.phrase, m.rule)
+            else self.categories[m.category].severity
+        )
 
     def _screen_tokens(self, text: str, toks: _Tokens, fired: dict, suppressed: dict) -> None:
         if not toks.keys:
@@ -1135,18 +1139,31 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
     seen: dict[str, str] = {}
     for name, body in data["categories"].items():
         where = f"category '{name}'"
-        replies = _replies(body["reply"], ("categories", name, "reply"), where, languages, variables, file, at,
-                           problems)
+        replies = _replies(
+            body["reply"], ("categories", name, "reply"), where, languages, variables, file, at, problems
+        )
         concern = body.get("concern") or {}
         concern_replies: dict[str, dict[str, str]] = {}
         if concern:
-            concern_replies = _replies(concern["reply"], ("categories", name, "concern", "reply"),
-                                       f"{where} concern", languages, variables, file, at, problems)
+            concern_replies = _replies(
+                concern["reply"],
+                ("categories", name, "concern", "reply"),
+                f"{where} concern",
+                languages,
+                variables,
+                file,
+                at,
+                problems,
+            )
             clash = set(concern.get("patterns") or {}) & set(body.get("patterns") or {})
             for pname in sorted(clash):
-                problems.append(Problem(file, at("categories", name, "concern", "patterns", pname),
-                                        f"{where}: concern pattern '{pname}' has the name of a pattern of the "
-                                        "category"))
+                problems.append(
+                    Problem(
+                        file,
+                        at("categories", name, "concern", "patterns", pname),
+                        f"{where}: concern pattern '{pname}' has the name of a pattern of the category",
+                    )
+                )
         if not (body.get("phrases") or body.get("slang") or body.get("patterns")):
             problems.append(
                 Problem(file, at("categories", name), f"{where}: has no phrases, slang or patterns")
@@ -1214,7 +1231,6 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
     return Lexicon(file, version, {c.name: c for c in categories}, languages, engine)
 
 
-
 def _replies(
     reply: Mapping[str, Any],
     keys: tuple,
@@ -1261,6 +1277,7 @@ def _replies(
                 for m in _reply_problems(channel, template, text)
             )
     return replies
+
 
 def _reply_problems(channel: str, template: str, text: str) -> list[str]:
     out = []

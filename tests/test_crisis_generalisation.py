@@ -86,7 +86,9 @@ def test_concern_reply_is_gentler_and_old_calls_are_unchanged(lexicon):
     voice = lexicon.reply("suicide", "voice", "en", severity="concern")
     assert "nine eight eight" in voice and not any(c.isdigit() for c in voice)
     # a category with no concern tier gives its own reply for any severity
-    assert lexicon.reply("overdose", "sms", "en", severity="concern") == lexicon.reply("overdose", "sms", "en")
+    assert lexicon.reply("overdose", "sms", "en", severity="concern") == lexicon.reply(
+        "overdose", "sms", "en"
+    )
 
 
 def test_concern_reply_is_validated(tmp_path):
@@ -128,8 +130,11 @@ def test_general_causes(lexicon, text, category):
 def test_anchors_never_hide_a_pattern_match(lexicon):
     """A pattern runs only when its anchors are in the message; it must never match a message it was not run on."""
     engine = lexicon._engine
-    texts = [e.text for name in ("crisis_corpus", "crisis_blind", "crisis_holdout")
-             for e in load_corpus(DATA / f"{name}.yaml")]
+    texts = [
+        e.text
+        for name in ("crisis_corpus", "crisis_blind", "crisis_holdout")
+        for e in load_corpus(DATA / f"{name}.yaml")
+    ]
     for text in texts:
         for variant, spaced in engine._variants(engine._raw_tokens(text)):
             toks = crisis._Tokens()
@@ -142,5 +147,8 @@ def test_anchors_never_hide_a_pattern_match(lexicon):
 
 
 def test_anchors_are_read_from_the_regex():
-    assert crisis._anchors(r"(?:he|she) is (?:blue|grey)") == [frozenset({" is "}), frozenset({"blue", "grey"})]
+    assert crisis._anchors(r"(?:he|she) is (?:blue|grey)") == [
+        frozenset({" is "}),
+        frozenset({"blue", "grey"}),
+    ]
     assert crisis._anchors(r"(?:a|b)?\S+") == []  # nothing required: the pattern runs on every message
