@@ -48,7 +48,10 @@ from helpline import templating, yamlsource
 from helpline.errors import ContentError, Problem
 
 CHANNELS = ("sms", "voice")
-SEVERITIES = ("critical", "high", "medium")  # most severe first
+SEVERITIES = ("critical", "high", "medium", "concern")  # most severe first
+# "concern": a category's elevated tier (passive ideation, ambiguous distress). Still a crisis (a person is
+# alerted), answered with the category's gentler check-in reply when the caller asks for it by severity.
+CONCERN = "concern"
 IGNORE_REASONS = ("negated", "past", "question", "benign")
 SMS_MAX_SEPTETS = 306  # two concatenated GSM-7 segments of 153
 
@@ -130,6 +133,13 @@ class Category:
     patterns: dict[str, str] = field(default_factory=dict)
     benign: list[str] = field(default_factory=list)
     ignore_when: tuple[str, ...] = IGNORE_REASONS
+    # The elevated "concern" tier: phrases and patterns that raise severity "concern", not the category's own.
+    concern_phrases: list[str] = field(default_factory=list)
+    concern_patterns: dict[str, str] = field(default_factory=dict)
+    concern_benign: list[str] = field(default_factory=list)
+    concern_replies: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Phrases or pattern names that `benign` words never set aside (a dealer's threat is not a figure of speech).
+    firm: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -338,9 +348,14 @@ class Lexicon:
             return NO_CRISIS
         return self._engine.screen(text)
 
-    def reply(self, category: str, channel: str, lang: str) -> str:
-        """The category's reply for a channel and language (falling back to English, then to SMS text)."""
-        replies = self.categories[category].replies
+    def reply(self, category: str, channel: str, lang: str, severity: str | None = None) -> str:
+        """The category's reply for a channel and language (falling back to English, then to SMS text).
+
+        ``severity="concern"`` gives the category's gentler check-in reply when it has one; any other severity
+        (or none, as older callers pass) gives the category's own reply.
+        """
+        cat = self.categories[category]
+        replies = cat.concern_replies if severity == CONCERN and cat.concern_replies else cat.replies
         by_channel = replies.get(lang) or replies["en"]
         return by_channel.get(channel) or by_channel["sms"]
 
@@ -353,6 +368,9 @@ class _Engine:
         self.categories = {c.name: c for c in categories}
         self.rank = {c.name: (SEVERITIES.index(c.severity), i) for i, c in enumerate(categories)}
         self.ignore = {c.name: frozenset(c.ignore_when) for c in categories}
+        self.concern_phrases = {(c.name, p) for c in categories for p in c.concern_phrases}
+        self.concern_patterns = {(c.name, n) for c in categories for n in c.concern_patterns}
+        self.firm = {(c.name, f) for c in categories for f in c.firm}
         self.single: dict[str, tuple[tuple[str, ...], int]] = {}
         self.pairs: dict[tuple[str, str], tuple[tuple[str, ...], int]] = {}
         for kind, flag in (("contractions", _PLAIN), ("slang", _SLANG)):
@@ -401,6 +419,17 @@ class _Engine:
                 _, keys = keys_of(phrase)
                 if keys:
                     self._add(keys, ("c", "benign:" + cat.name, len(keys)))
+        # The concern tier after every category's own phrases: the same words found at both tiers stay at the
+        # category's own severity.
+        for cat in categories:
+            for phrase in cat.concern_phrases:
+                words_, keys = keys_of(phrase)
+                if keys:
+                    self._add(keys, ("t", cat.name, phrase, "phrase", len(keys)))
+            for phrase in cat.concern_benign:
+                _, keys = keys_of(phrase)
+                if keys:
+                    self._add(keys, ("c", "benign_concern:" + cat.name, len(keys)))
         for kind in ("negation", "negation_adjacent", "question", "question_after", "past", "recurrence"):
             for phrase in context.get(kind) or []:
                 _, keys = keys_of(phrase)
@@ -426,9 +455,28 @@ class _Engine:
         self.patterns = [
             (cat.name, name, re.compile(r"(?<!\S)(?:" + rx + r")(?!\S)"))
             for cat in categories
-            for name, rx in cat.patterns.items()
+            for name, rx in [*cat.patterns.items(), *cat.concern_patterns.items()]
         ]
         self.past_patterns = [re.compile(rx) for rx in context.get("past_patterns") or []]
+        # Each pattern's anchors: literal strings one of which is in every text it matches. One automaton pass
+        # over a message finds the patterns worth running, so routine messages run none.
+        self.anchors = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+        self.unanchored: list[int] = []
+        self.anchor_sets: list[int] = []  # per pattern: how many anchor sets must all have a hit
+        for i, (_cat, _name, rx) in enumerate(self.patterns):
+            sets = _anchors(rx.pattern)
+            self.anchor_sets.append(len(sets))
+            if not sets:
+                self.unanchored.append(i)
+            for j, found in enumerate(sets):
+                for a in found:
+                    entry = self.anchors.get(a, None)
+                    if entry is None:
+                        self.anchors.add_word(a, [(i, j)])
+                    elif (i, j) not in entry:
+                        entry.append((i, j))
+        if len(self.anchors):
+            self.anchors.make_automaton()
 
         for w in normalise(" ".join(words.get("fuzzy") or [])).split():
             k = word_key(w)
@@ -657,7 +705,23 @@ class _Engine:
             for _ in self.triggers.iter(" " + " ".join(keys) + " "):
                 return False
         clean = " ".join(words)
-        return not any(rx.search(clean) for _cat, _name, rx in self.patterns)
+        patterns = self.patterns
+        return not any(patterns[i][2].search(clean) for i in self._candidates(clean))
+
+    def _candidates(self, clean: str) -> list[int]:
+        """The patterns that may match ``clean``: those with an anchor in it, and any without anchors."""
+        if not len(self.anchors):
+            return self.unanchored
+        hits = {ij for _end, ids in self.anchors.iter(clean) for ij in ids}
+        if not hits:
+            return self.unanchored
+        counts: dict[int, int] = {}
+        for i, _j in hits:
+            counts[i] = counts.get(i, 0) + 1
+        found = [i for i, n in counts.items() if n == self.anchor_sets[i]]
+        if not found:
+            return self.unanchored
+        return sorted(set(found).union(self.unanchored))
 
     def screen(self, text: str) -> Verdict:
         if self._quiet(text):
@@ -676,10 +740,23 @@ class _Engine:
                 return Verdict(False, suppressed=tuple(sorted(suppressed.values(), key=_order)))
             return NO_CRISIS
         matches = _drop_covered(sorted(fired.values(), key=_order))
-        best = min(matches, key=lambda m: self.rank[m.category])
+        best = min(matches, key=lambda m: (SEVERITIES.index(self._severity(m)), self.rank[m.category][1]))
         cat = self.categories[best.category]
+        severity = min((self._severity(m) for m in matches if m.category == cat.name), key=SEVERITIES.index)
         rest = tuple(m for k, m in sorted(suppressed.items(), key=lambda kv: _order(kv[1])) if k not in fired)
-        return Verdict(True, cat.name, cat.severity, tuple(matches), rest)
+        return Verdict(True, cat.name, severity, tuple(matches), rest)
+
+    def _is_concern(self, cat: str, phrase: str, rule: str) -> bool:
+        if rule.startswith("pattern:"):
+            return (cat, rule[8:]) in self.concern_patterns
+        return (cat, phrase) in self.concern_phrases
+
+    def _severity(self, m: Match) -> str:
+        return (
+            CONCERN
+            if self._is_concern(m.category, m.phrase, m.rule)
+            else self.categories[m.category].severity
+        )
 
     def _screen_tokens(self, text: str, toks: _Tokens, fired: dict, suppressed: dict) -> None:
         if not toks.keys:
@@ -707,7 +784,8 @@ class _Engine:
                         cues.setdefault(kind, []).append((last - n + 1, last))
         if self.patterns:
             clean = toks.clean()
-            for cat, name, rx in self.patterns:
+            for i in self._candidates(clean):
+                cat, name, rx = self.patterns[i]
                 for m in rx.finditer(clean):
                     s, e = toks.token_at(m.start()), toks.token_at(m.end() - 1)
                     triggers.append((s, e, cat, m.group(), "pattern:" + name))
@@ -724,7 +802,7 @@ class _Engine:
                 best = min(min(flags), RULES.index(rule))
                 rule = RULES[best]
             span = (toks.starts[s], toks.ends[e])
-            reason = self._reason(toks, cues, s, e, cat)
+            reason = self._reason(toks, cues, s, e, cat, phrase, rule)
             key = (cat, phrase, span)
             match = Match(cat, phrase, rule, text[span[0] : span[1]], span, reason)
             if reason is None:
@@ -734,7 +812,9 @@ class _Engine:
 
     # -- context
 
-    def _reason(self, toks: _Tokens, cues: dict, s: int, e: int, cat: str) -> str | None:
+    def _reason(
+        self, toks: _Tokens, cues: dict, s: int, e: int, cat: str, phrase: str = "", rule: str = ""
+    ) -> str | None:
         ignore = self.ignore[cat]
         clause = toks.clauses[s]
         if "negated" in ignore and self._negated(toks, cues, s, clause):
@@ -743,16 +823,23 @@ class _Engine:
             return "question"
         if "past" in ignore and self._past(toks, cues, s, e, clause):
             return "past"
-        if "benign" in ignore:
-            for cs, ce in cues.get("benign:" + cat, ()):
-                if toks.clauses[cs] == clause and ce >= s - 6 and cs <= e + 6:
-                    return "benign"
+        name = rule[8:] if rule.startswith("pattern:") else phrase
+        if "benign" in ignore and (cat, name) not in self.firm:
+            kinds = ["benign:" + cat]
+            if self._is_concern(cat, phrase, rule):
+                kinds.append("benign_concern:" + cat)
+            for kind in kinds:
+                for cs, ce in cues.get(kind, ()):
+                    if toks.clauses[cs] == clause and ce >= s - 6 and cs <= e + 6:
+                        return "benign"
         return None
 
     def _bridged(self, toks: _Tokens, start: int, stop: int, allow_subjects: bool) -> bool:
         """Whether every word between ``start`` and ``stop`` (exclusive) is a bridge word."""
         for k in range(start, stop):
             key = toks.keys[k]
+            if key.isdigit():  # "3 people overdosed", "take 2 pills": a number bridges like "many"
+                continue
             if key in self.subjects:
                 # "I don't think he overdosed": a subject only right after a verb of thinking or saying
                 if not allow_subjects and not (k > start and toks.keys[k - 1] in self.reporting):
@@ -807,6 +894,54 @@ class _Engine:
         return True
 
 
+_MIN_ANCHOR = 3
+
+
+def _anchors(regex: str) -> list[frozenset[str]]:
+    """Sets of literal strings such that every text ``regex`` matches holds one string of each set.
+
+    Read from the parsed regex: a literal run, a group or a repeat taken at least once gives a set; an
+    alternation gives the union of its branches' best sets (nothing if any branch has none). An empty list:
+    nothing is known, the pattern runs on every message.
+    """
+    from re import _constants as sre  # the parser's own opcodes (CPython 3.11+)
+    from re import _parser
+
+    def required(items: Any) -> list[frozenset[str]]:
+        options: list[frozenset[str]] = []
+        run: list[str] = []
+
+        def flush() -> None:
+            if len(run) >= _MIN_ANCHOR:
+                options.append(frozenset({"".join(run)}))
+            run.clear()
+
+        for op, av in items:
+            if op is sre.LITERAL:
+                run.append(chr(av))
+                continue
+            flush()
+            if op is sre.SUBPATTERN:
+                options.extend(required(av[-1]))
+            elif op is sre.BRANCH:
+                alts = [best(required(b)) for b in av[1]]
+                if alts and all(a is not None for a in alts):
+                    options.append(frozenset().union(*alts))  # type: ignore[arg-type]
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+                if av[0] >= 1:
+                    options.extend(required(av[2]))
+        flush()
+        return options
+
+    def best(options: list[frozenset[str]]) -> frozenset[str] | None:
+        return max(options, key=lambda o: (min(len(x) for x in o), -len(o))) if options else None
+
+    try:
+        return required(_parser.parse(regex))
+    except Exception:  # noqa: BLE001 - an unreadable regex simply runs on every message
+        return []
+
+
 def _order(m: Match) -> tuple:
     return (m.span or (0, 0), m.category, m.phrase)
 
@@ -835,6 +970,16 @@ def _drop_covered(matches: list[Match]) -> list[Match]:
 
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _WORD_MAP = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}
+_REPLY = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {
+        "type": "object",
+        "required": list(CHANNELS),
+        "additionalProperties": False,
+        "properties": {ch: {"type": "string", "minLength": 1} for ch in CHANNELS},
+    },
+}
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -896,16 +1041,24 @@ SCHEMA: dict[str, Any] = {
                         "additionalProperties": {"type": "string", "minLength": 1},
                     },
                     "benign": _STRINGS,
-                    "reply": {
+                    "firm": _STRINGS,
+                    "concern": {
                         "type": "object",
-                        "minProperties": 1,
-                        "additionalProperties": {
-                            "type": "object",
-                            "required": list(CHANNELS),
-                            "additionalProperties": False,
-                            "properties": {ch: {"type": "string", "minLength": 1} for ch in CHANNELS},
+                        "required": ["reply"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "description": {"type": "string"},
+                            "phrases": _STRINGS,
+                            "patterns": {
+                                "type": "object",
+                                "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                                "additionalProperties": {"type": "string", "minLength": 1},
+                            },
+                            "benign": _STRINGS,
+                            "reply": _REPLY,
                         },
                     },
+                    "reply": _REPLY,
                 },
             },
         },
@@ -986,39 +1139,30 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
     seen: dict[str, str] = {}
     for name, body in data["categories"].items():
         where = f"category '{name}'"
-        replies: dict[str, dict[str, str]] = {}
-        for lang in languages:
-            if lang not in body["reply"]:
+        replies = _replies(
+            body["reply"], ("categories", name, "reply"), where, languages, variables, file, at, problems
+        )
+        concern = body.get("concern") or {}
+        concern_replies: dict[str, dict[str, str]] = {}
+        if concern:
+            concern_replies = _replies(
+                concern["reply"],
+                ("categories", name, "concern", "reply"),
+                f"{where} concern",
+                languages,
+                variables,
+                file,
+                at,
+                problems,
+            )
+            clash = set(concern.get("patterns") or {}) & set(body.get("patterns") or {})
+            for pname in sorted(clash):
                 problems.append(
                     Problem(
                         file,
-                        at("categories", name, "reply"),
-                        f"{where}: reply has no '{lang}' text (languages: {', '.join(languages)})",
+                        at("categories", name, "concern", "patterns", pname),
+                        f"{where}: concern pattern '{pname}' has the name of a pattern of the category",
                     )
-                )
-        for lang, by_channel in body["reply"].items():
-            if lang not in languages:
-                problems.append(
-                    Problem(
-                        file,
-                        at("categories", name, "reply", lang),
-                        f"{where}: reply language '{lang}' is not in languages [{', '.join(languages)}]",
-                    )
-                )
-            replies[lang] = {}
-            for channel in CHANNELS:
-                template = by_channel[channel]
-                line = at("categories", name, "reply", lang, channel)
-                template_problems = templating.problems(template, variables)
-                for message in template_problems:
-                    problems.append(Problem(file, line, f"{where}: {lang}.{channel} reply: {message}"))
-                if template_problems:
-                    continue
-                text = templating.render(template, variables)
-                replies[lang][channel] = text
-                problems.extend(
-                    Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
-                    for m in _reply_problems(channel, template, text)
                 )
         if not (body.get("phrases") or body.get("slang") or body.get("patterns")):
             problems.append(
@@ -1045,17 +1189,17 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
                     )
                 else:
                     seen[norm] = name
-        for pname, rx in (body.get("patterns") or {}).items():
-            try:
-                re.compile(rx)
-            except re.error as exc:
-                problems.append(
-                    Problem(
-                        file,
-                        at("categories", name, "patterns", pname),
-                        f"{where}: pattern '{pname}' does not compile: {exc}",
+        for keys, pats in (
+            (("categories", name, "patterns"), body.get("patterns") or {}),
+            (("categories", name, "concern", "patterns"), concern.get("patterns") or {}),
+        ):
+            for pname, rx in pats.items():
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    problems.append(
+                        Problem(file, at(*keys, pname), f"{where}: pattern '{pname}' does not compile: {exc}")
                     )
-                )
         categories.append(
             Category(
                 name=name,
@@ -1067,6 +1211,11 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
                 patterns=dict(body.get("patterns") or {}),
                 benign=list(body.get("benign") or []),
                 ignore_when=tuple(body.get("ignore_when", IGNORE_REASONS)),
+                concern_phrases=list(concern.get("phrases") or []),
+                concern_patterns=dict(concern.get("patterns") or {}),
+                concern_benign=list(concern.get("benign") or []),
+                concern_replies=concern_replies,
+                firm=list(body.get("firm") or []),
             )
         )
     yamlsource.raise_if(problems)
@@ -1080,6 +1229,54 @@ def _build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, ver
     )
     engine = _Engine(categories, words, context)
     return Lexicon(file, version, {c.name: c for c in categories}, languages, engine)
+
+
+def _replies(
+    reply: Mapping[str, Any],
+    keys: tuple,
+    where: str,
+    languages: tuple[str, ...],
+    variables: Mapping[str, str],
+    file: str,
+    at: Any,
+    problems: list[Problem],
+) -> dict[str, dict[str, str]]:
+    """Validate and render one ``reply`` block (every language, both channels); problems are appended."""
+    replies: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        if lang not in reply:
+            problems.append(
+                Problem(
+                    file,
+                    at(*keys),
+                    f"{where}: reply has no '{lang}' text (languages: {', '.join(languages)})",
+                )
+            )
+    for lang, by_channel in reply.items():
+        if lang not in languages:
+            problems.append(
+                Problem(
+                    file,
+                    at(*keys, lang),
+                    f"{where}: reply language '{lang}' is not in languages [{', '.join(languages)}]",
+                )
+            )
+        replies[lang] = {}
+        for channel in CHANNELS:
+            template = by_channel[channel]
+            line = at(*keys, lang, channel)
+            template_problems = templating.problems(template, variables)
+            for message in template_problems:
+                problems.append(Problem(file, line, f"{where}: {lang}.{channel} reply: {message}"))
+            if template_problems:
+                continue
+            text = templating.render(template, variables)
+            replies[lang][channel] = text
+            problems.extend(
+                Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
+                for m in _reply_problems(channel, template, text)
+            )
+    return replies
 
 
 def _reply_problems(channel: str, template: str, text: str) -> list[str]:
