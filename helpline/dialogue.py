@@ -66,7 +66,10 @@ def opt_keyword(inbound: Inbound) -> str | None:
 
 
 def crisis_request(verdict: Verdict, state: State, *, call_only: bool) -> RequestCallback:
-    return RequestCallback(reason=f"crisis: {verdict.category}", priority="crisis", node="crisis",
+    # A "concern" (passive ideation, ambiguous distress) still goes to the top of the queue: a missed suicide
+    # risk is the worst failure; the reason tells staff which it was.
+    tier = f" ({verdict.severity})" if verdict.severity == "concern" else ""
+    return RequestCallback(reason=f"crisis: {verdict.category}{tier}", priority="crisis", node="crisis",
                            gathered=dict(state.vars), topics=tuple(state.topics), call_only=call_only)
 
 
@@ -103,7 +106,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: 
             return outcome
     if verdict.crisis:
         assert verdict.category is not None
-        reply = lexicon.reply(verdict.category, inbound.channel, state.lang)
+        reply = lexicon.reply(verdict.category, inbound.channel, state.lang, severity=verdict.severity)
         new_state, actions = interrupt(flow, state, flow.crisis, inbound.channel)
         new_state.turns += 1
         actions = [Say(reply), *actions, crisis_request(verdict, state, call_only=False)]

@@ -25,7 +25,7 @@ def sms_texts(settings: Settings, lexicon: Lexicon | None, body: str) -> list[st
         try:
             verdict = lexicon.screen(body)
             if verdict.crisis and verdict.category:
-                texts.append(lexicon.reply(verdict.category, "sms", "en"))
+                texts.append(lexicon.reply(verdict.category, "sms", "en", severity=verdict.severity))
         except Exception:  # noqa: BLE001 - the screen failing must not stop the safe reply
             pass
     texts.append(sms_text(settings))
@@ -52,7 +52,7 @@ def voice_twiml(settings: Settings, lexicon: Lexicon | None, speech: str = "") -
         try:
             verdict = lexicon.screen(speech)
             if verdict.crisis and verdict.category:
-                resp.say(lexicon.reply(verdict.category, "voice", "en"), **voice)
+                resp.say(lexicon.reply(verdict.category, "voice", "en", severity=verdict.severity), **voice)
                 line = settings.overdose_line if verdict.category == "overdose" else settings.crisis_line
         except Exception:  # noqa: BLE001 - the screen failing must not stop the safe reply
             pass

@@ -232,3 +232,11 @@ def test_logs_hold_no_phone_numbers_or_message_bodies(phone: Phone, caplog) -> N
     assert "sms sid=" in logged and "flow=" in logged
     assert "5555550123" not in logged and "555-0123" not in logged
     assert "secret question" not in logged and "kill myself" not in logged
+
+
+def test_passive_ideation_gets_a_gentle_check_in_and_still_reaches_a_person(phone: Phone, conn) -> None:  # type: ignore[no-untyped-def]
+    phone.text("hi")
+    [reply, follow_up] = phone.text("honestly i cant do this anymore")
+    assert "988" in reply and "safe" in follow_up
+    [request] = callbacks.open_requests(conn)
+    assert request["priority"] == "crisis" and request["reason"] == "crisis: suicide (concern)"
