@@ -144,6 +144,7 @@ def demo(port: int | None) -> None:
     if not settings.staff_alert_numbers:
         demo_staff = "+15555550142"  # a fictional 555-01xx number, so staff alerts show up in the outbox
         env["STAFF_ALERT_NUMBERS"] = demo_staff
+    staff_note = _demo_staff_account(env["REDIS_URL"])
     _sigterm_interrupts()
     procs = [
         subprocess.Popen([sys.executable, "-m", "helpline.cli", "serve", "--port", str(port)], env=env),
@@ -152,18 +153,21 @@ def demo(port: int | None) -> None:
     try:
         if not _wait_ready(base, procs):
             raise click.ClickException("the web app did not become ready; see the messages above")
-        staff_note = (f" Staff alerts go to the demo number {demo_staff} (set STAFF_ALERT_NUMBERS)."
-                      if demo_staff else "")
+        alerts_note = (f" Staff alerts go to the demo number {demo_staff} (set STAFF_ALERT_NUMBERS)."
+                       if demo_staff else "")
         chat_cmd = "make chat" if (PROJECT_DIR / "Makefile").exists() else "helpline chat"
         click.secho(f"""
 The helpline is running at {base} with Redis (data in {settings.data_dir}/redis) and a worker.
 
   Text it from another terminal:   {chat_cmd}
      try: "hi", "how long does withdrawal last", "is kratom safe", "call me", "STOP"
+  Call it from another terminal:   .venv/bin/helpline call
+  The staff queue page:            {base}/staff  {staff_note}
   See the callback queue:          .venv/bin/helpline callbacks list
   See texts that would have gone to staff phones:  .venv/bin/helpline outbox
 
-No Twilio account is needed: outbound texts go to the local outbox.{staff_note} Press Ctrl-C to stop everything.
+No Twilio account is needed: outbound texts go to the local outbox.{alerts_note}
+Press Ctrl-C to stop everything.
 """, fg="green", err=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -174,6 +178,19 @@ No Twilio account is needed: outbound texts go to the local outbox.{staff_note} 
         _stop_all(procs)
         if started:
             started.stop()
+
+
+def _demo_staff_account(redis_url: str) -> str:
+    """A supervisor account for the demo when there is no account yet; returns how to log in."""
+    from helpline import accounts
+    from helpline.redisdb import connect
+
+    conn = connect(redis_url)
+    if accounts.all_accounts(conn):
+        return "(log in with your staff account)"
+    password = secrets.token_urlsafe(9)
+    accounts.add(conn, "demo", password, "supervisor")
+    return f"(made for this demo: log in as 'demo', password '{password}')"
 
 
 def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> bool:

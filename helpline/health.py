@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, redirect
 
 from helpline.app import helpline_of
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    """People who open the server in a browser are staff: send them to the queue (which asks them to log in)."""
+    return redirect("/staff", code=302)
 
 
 @bp.get("/healthz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -118,6 +119,20 @@ def test_demo_runs_everything_and_stops_everything(tmp_path) -> None:  # type: i
         stop(demo)
     told = demo.stderr.read()
     assert "helpline chat" in told or "make chat" in told  # it tells the user what to do next
+    login = re.search(r"log in as 'demo', password '([^']+)'", told)
+    assert login, told  # and how to open the staff page
+    from helpline import accounts
+    from helpline.config import load_settings
+
+    demo_redis = EmbeddedRedis(tmp_path / "data" / "redis")
+    demo_redis.start()
+    try:
+        account = accounts.check_login(demo_redis.client(), "demo", login.group(1),
+                                       load_settings(environ={"HELPLINE_DATA_DIR": str(tmp_path / "data")},
+                                                     dotenv=None))
+        assert account.role.value == "supervisor"
+    finally:
+        demo_redis.stop()
     assert not EmbeddedRedis(tmp_path / "data" / "redis").running(), "demo left its Redis running"
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), "demo left gunicorn running"
