@@ -3,10 +3,10 @@
     .venv/bin/python bench/memory.py [--conversations 1000]
 
 Conversations go through the real transaction (Conversations.handle with the real flow and screen): each
-number sends "hi" then "2", so it holds its conversation record (state, the tags of its latest messages and the
-latest reply, for retried webhooks) and its flood counters. Callback requests are made the same way ("i want to kill myself"), with their audit entries
-and RQ jobs (the immediate alert and the due-time check). Figures are Redis INFO used_memory deltas divided by
-the count, measured at two sizes in the same run.
+number sends "hi" then "2", so it holds its conversation record (state, the tags of its latest messages and
+the latest reply, for retried webhooks) and its flood counters. Callback requests are made the same way
+("i want to kill myself"), with their audit entries and RQ jobs (the immediate alert and the due-time check).
+Figures are Redis INFO used_memory deltas divided by the count, measured at two sizes in the same run.
 """
 
 from __future__ import annotations

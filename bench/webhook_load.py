@@ -169,7 +169,8 @@ def main() -> None:
                 file = Path(tmp) / f"requests{i}.tsv"
                 file.write_text("".join(f"{sig}\t{urlencode(params)}\n" for sig, params in signed))
                 rps = wrk_throughput(base, path, file, args.seconds)
-                lat_signed = signed_requests(settings, base, path, args.rate * args.seconds, offset=i * 100_000 + 50_000)
+                lat_signed = signed_requests(settings, base, path, args.rate * args.seconds,
+                                             offset=i * 100_000 + 50_000)
                 results[path] = {"rps": rps, **latency(base, path, lat_signed, args.rate, args.seconds)}
         finally:
             gunicorn.terminate()

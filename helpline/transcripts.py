@@ -112,9 +112,9 @@ def run(transcript: Transcript, flow: Flow, lexicon: Lexicon) -> list[Problem]:
         said = f"pressed {expected['digits']}" if "digits" in expected else repr(expected["user"])
         where = f"turn {i + 1} ({said})"
 
-        def fail(message: str) -> None:
-            problems.append(Problem(transcript.path, line, f"{where}: {message}\n  reply was: {reply!r}",
-                                    state.node))
+        def fail(message: str, line: int | None = line, where: str = where, reply: str = reply,
+                 node: str | None = state.node) -> None:
+            problems.append(Problem(transcript.path, line, f"{where}: {message}\n  reply was: {reply!r}", node))
 
         for want in expected.get("reply", []):
             if want.lower() not in low:

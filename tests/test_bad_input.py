@@ -43,7 +43,8 @@ def test_signed_random_forms_never_break_the_webhook(client, settings, form) -> 
 
 
 @SLOW
-@given(form=forms, signature=st.one_of(st.just(""), st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=80)))
+@given(form=forms, signature=st.one_of(st.just(""), st.text(st.characters(blacklist_categories=("Cs", "Cc")),
+                                                           max_size=80)))
 def test_unsigned_or_forged_requests_are_refused(client, settings, form, signature) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
     assert response.status_code in (403, 400, 413)
