@@ -71,13 +71,12 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     from helpline.health import bp as health_bp
     from helpline.sms import bp as sms_bp
+    from helpline.staff import init_app as init_staff
     from helpline.voice import bp as voice_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(voice_bp)
-    from helpline.staff import init_app as init_staff
-
     init_staff(app)  # /staff pages and /api/: blueprints, session cookie, CSRF, security headers
     _register_errors(app)
     return app
