@@ -18,6 +18,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/helpline flows check
+	$(BIN)/ruff check helpline workers tests bench
 	$(BIN)/pytest
 
 serve: $(BIN)/.installed
