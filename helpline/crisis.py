@@ -44,7 +44,7 @@ from typing import Any, TextIO
 
 import ahocorasick
 
-from helpline import templating, yamlsource
+from helpline import crisis_model, templating, yamlsource
 from helpline.errors import ContentError, Problem
 
 CHANNELS = ("sms", "voice")
@@ -341,12 +341,17 @@ class Lexicon:
     categories: dict[str, Category]
     languages: tuple[str, ...] = ("en",)
     _engine: _Engine | None = field(default=None, repr=False, compare=False)
+    model: Any = field(default=None, repr=False, compare=False)  # crisis-model hook: helpline/crisis_model.py
 
     def screen(self, text: str) -> Verdict:
         """Screen one whole inbound message (an SMS body or a speech transcript)."""
         if self._engine is None or not text:
             return NO_CRISIS
-        return self._engine.screen(text)
+        verdict = self._engine.screen(text)
+        # crisis-model hook: the statistical second opinion speaks only when the rules found nothing at all
+        if self.model is not None and not verdict.crisis and not verdict.suppressed:
+            return self.model.second_opinion(text) or verdict
+        return verdict
 
     def reply(self, category: str, channel: str, lang: str, severity: str | None = None) -> str:
         """The category's reply for a channel and language (falling back to English, then to SMS text).
@@ -1088,9 +1093,9 @@ def sms_septets(text: str) -> int | None:
     return n
 
 
-def load_lexicon(path: str | Path, variables: Mapping[str, str]) -> Lexicon:
+def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool | None = None) -> Lexicon:
     """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with
-    file:line."""
+    file:line. ``model``: attach the second opinion (``crisis_model.json`` beside it); None: the default."""
     path = Path(path)
     data = yamlsource.load(path)
     file = str(path)
@@ -1100,7 +1105,9 @@ def load_lexicon(path: str | Path, variables: Mapping[str, str]) -> Lexicon:
         )
     problems = yamlsource.schema_problems(data, SCHEMA, file)
     yamlsource.raise_if(problems)
-    return _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+    lexicon = _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+    lexicon.model = crisis_model.model_for(path, model)  # crisis-model hook
+    return lexicon
 
 
 def build_lexicon(data: Mapping[str, Any], variables: Mapping[str, str], file: str = "<lexicon>") -> Lexicon:
