@@ -38,11 +38,17 @@ from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "crisis_model.json"  # next to flows/crisis.yaml
-# Whether load_lexicon attaches the model when the file is there. Decided by the one holdout2 score
-# (docs/crisis.md, "The statistical second opinion"): recall 0.66 -> 0.80 but false alarms 4.6% -> 8.4%, over
-# the 5% bar, so it stays off. Turn it on with HELPLINE_CRISIS_MODEL=1 or load_lexicon(..., model=True).
+# Whether load_lexicon attaches the model when the file is there. Off: on holdout2 (docs/crisis.md, "The
+# statistical second opinion") recall rose 0.66 -> 0.80 but false alarms 4.6% -> 8.4%, and on the helpline's
+# own routine questions ("i want to know the cost please", "will my family find out") it raised 38 alarms in
+# 553 texts: with ~1,000 training messages single words ("please", "family") carry huge weights. Turn it on
+# (shadow trials only) with HELPLINE_CRISIS_MODEL=1 or load_lexicon(..., model=True).
 ENABLED_BY_DEFAULT = False
 RULE = "model"
+# The model speaks only on messages of at least this many words: the paraphrases it is for are sentences, and on
+# two or three words a single heavy word decides ("purple" from "lips turning purple"). Set from the transcripts'
+# nonsense inputs, not from holdout2.
+MIN_WORDS = 4
 SEVERITY = "concern"
 SEED = 20240611
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,7 +347,7 @@ class Model:
         """A crisis ``Verdict`` at severity ``concern`` when the gate fires, else None. Called only when the
         rules found nothing (no match, nothing set aside)."""
         words = words_of(text)
-        if not words:
+        if len(words) < MIN_WORDS:  # too little context for word statistics ("purple elephant")
             return None
         z = self.logit(words)
         if z < self.threshold:

@@ -44,11 +44,16 @@ def test_model_file_loads_and_reports_its_hash(with_model):
 
 def test_off_by_default_unless_asked(monkeypatch):
     monkeypatch.delenv("HELPLINE_CRISIS_MODEL", raising=False)
-    assert crisis_model.ENABLED_BY_DEFAULT is False  # holdout2: false alarms over 5% (docs/crisis.md)
+    assert crisis_model.ENABLED_BY_DEFAULT is False  # false alarms on routine questions (docs/crisis.md)
     assert load_lexicon(LEXICON, VARIABLES).model is None
     monkeypatch.setenv("HELPLINE_CRISIS_MODEL", "1")
     assert load_lexicon(LEXICON, VARIABLES).model is not None
     assert load_lexicon(LEXICON, VARIABLES, model=False).model is None
+
+
+def test_short_messages_are_left_to_the_rules():
+    with_model = load_lexicon(LEXICON, VARIABLES, model=True)
+    assert not with_model.screen("purple elephant").crisis
 
 
 def test_training_is_deterministic_and_the_file_is_up_to_date():
