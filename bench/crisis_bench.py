@@ -132,6 +132,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time each measurement at least this long")
     parser.add_argument("--messages", type=int, default=2000, help="distinct 160-character messages")
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        help="corpus the messages are glued from (repeatable; default: the English and the Spanish tuning corpora)",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     path = ROOT / "flows" / "crisis.yaml"
@@ -142,7 +147,11 @@ def main() -> None:
     parse_ms = timed(lambda: yamlsource.load(path), 7)
     compile_ms = timed(lambda: crisis._build(base, VARIABLES, str(path), "bench"), 7)
     n_real = sum(len(b.get("phrases") or []) + len(b.get("slang") or []) for b in base["categories"].values())
-    print(f"lexicon {path.relative_to(ROOT)}: {n_real} phrases")
+    n_patterns = sum(
+        len(b.get("patterns") or {}) + len((b.get("concern") or {}).get("patterns") or {})
+        for b in base["categories"].values()
+    )
+    print(f"lexicon {path.relative_to(ROOT)}: {n_real} phrases, {n_patterns} patterns")
     print(
         f"  load_lexicon: {load_ms:.1f} ms  (YAML parse with line numbers {parse_ms:.1f} ms; "
         f"validate + compile {load_ms - parse_ms:.1f} ms; compile alone {compile_ms:.1f} ms)"
@@ -154,7 +163,11 @@ def main() -> None:
     # text,
     # crises and hard negatives, so nearly every message goes through the full context analysis.
     real = crisis.load_lexicon(path, VARIABLES)
-    texts = [e.text for e in load_corpus(ROOT / "tests" / "data" / "crisis_corpus.yaml")]
+    corpora = args.corpus or [
+        str(ROOT / "tests" / "data" / "crisis_corpus.yaml"),
+        str(ROOT / "tests" / "data" / "crisis_es_corpus.yaml"),
+    ]
+    texts = [e.text for corpus in corpora for e in load_corpus(corpus)]
     routine = [t for t in texts if not (v := real.screen(t)).crisis and not v.suppressed]
     workloads = {
         "routine": messages(args.messages, rng, routine),

@@ -54,6 +54,14 @@ SEVERITIES = ("critical", "high", "medium", "concern")  # most severe first
 CONCERN = "concern"
 IGNORE_REASONS = ("negated", "past", "question", "benign")
 SMS_MAX_SEPTETS = 306  # two concatenated GSM-7 segments of 153
+SMS_MAX_SEGMENTS = 2
+# Languages whose SMS replies may go as UCS-2, and how many segments they may take. Spanish needs a i o u with
+# an acute accent, which are not GSM-7, so a Spanish text is sent as UCS-2: 70 characters in one segment, 67 a
+# segment once split. Two UCS-2 segments (134 characters) cannot hold a complete crisis reply (988, "marque 2",
+# AYUDA, 911 and the helpline's number), and a crisis reply must be complete, so Spanish replies may take three
+# segments (201 UCS-2 characters, or 459 GSM-7 septets if written without those letters). Other languages keep
+# the GSM-7, two-segment rule.
+SMS_SEGMENTS_BY_LANG = {"es": 3}
 
 # Why a match fired, from the most to the least telling; a match reports the first that applies.
 RULES = ("fuzzy", "slang", "spacing", "leet", "phrase")
@@ -370,6 +378,9 @@ class _Engine:
 
     def __init__(self, categories: list[Category], words: dict[str, Any], context: dict[str, Any]):
         self.category_names = [c.name for c in categories]
+        self.clause_breaks = frozenset(
+            ["but"] + [word_key(w) for w in normalise(" ".join(context.get("clause_breaks") or [])).split()]
+        )
         self.categories = {c.name: c for c in categories}
         self.rank = {c.name: (SEVERITIES.index(c.severity), i) for i, c in enumerate(categories)}
         self.ignore = {c.name: frozenset(c.ignore_when) for c in categories}
@@ -451,6 +462,13 @@ class _Engine:
             word_key(w) for w in normalise(" ".join(context.get("specific") or [])).split()
         )
         self.vocab |= self.bridge | self.subjects | self.reporting | self.specific
+        # Other languages' past tenses ("tuvo", "intente", "pegaba"), nouns' determiners ("una sobredosis") and
+        # clause breaks ("pero"), on top of the English ones in the code.
+        self.past_words = _PAST_FORMS | frozenset(normalise(" ".join(context.get("past_tense") or [])).split())
+        self.past_endings = tuple(normalise(" ".join(context.get("past_endings") or [])).split())
+        self.determiners = _DETERMINERS | frozenset(
+            normalise(" ".join(context.get("determiners") or [])).split()
+        )
         for expansion, _flag in list(self.single.values()) + list(self.pairs.values()):
             self.vocab.update(word_key(w) for w in expansion)
         if len(self.automaton):
@@ -619,7 +637,7 @@ class _Engine:
         clause_shift = 0
         for n, (raw, s, e, clause) in enumerate(raws):
             for w, k, f, _past in resolve(raw):
-                if k == "but":
+                if k in self.clause_breaks:
                     clause_shift += 1
                 if w in pair_second and words and (words[-1], w) in self.pairs:
                     expansion, pf = self.pairs[(words[-1], w)]
@@ -839,6 +857,13 @@ class _Engine:
                         return "benign"
         return None
 
+    def _is_past(self, word: str) -> bool:
+        return (
+            _is_past(word)
+            or word in self.past_words
+            or (len(word) > 4 and bool(self.past_endings) and word.endswith(self.past_endings))
+        )
+
     def _bridged(self, toks: _Tokens, start: int, stop: int, allow_subjects: bool) -> bool:
         """Whether every word between ``start`` and ``stop`` (exclusive) is a bridge word."""
         for k in range(start, stop):
@@ -889,8 +914,8 @@ class _Engine:
         if not near:
             return False
         around = [k for k in range(max(0, s - 4), e + 1) if toks.clauses[k] == clause]
-        tense = any(_is_past(toks.words[k]) for k in around)
-        noun = any(toks.words[k] in _DETERMINERS for k in around if k < s)
+        tense = any(self._is_past(toks.words[k]) for k in around)
+        noun = any(toks.words[k] in self.determiners for k in around if k < s)
         if not (tense or noun):
             return False
         for cs, _ce in cues.get("recurrence", ()):
@@ -1019,6 +1044,10 @@ SCHEMA: dict[str, Any] = {
                     "past",
                     "past_patterns",
                     "recurrence",
+                    "past_tense",
+                    "past_endings",
+                    "determiners",
+                    "clause_breaks",
                 )
             },
         },
@@ -1091,6 +1120,23 @@ def sms_septets(text: str) -> int | None:
         else:
             return None
     return n
+
+
+def sms_segments(text: str) -> tuple[str, int, int]:
+    """How ``text`` goes as an SMS: (encoding ``gsm7`` or ``ucs2``, its length in that encoding's units, segments)."""
+    septets = sms_septets(text)
+    if septets is not None:
+        return "gsm7", septets, 1 if septets <= 160 else -(-septets // 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return "ucs2", units, 1 if units <= 70 else -(-units // 67)
+
+
+def sms_limit(lang: str, encoding: str) -> int:
+    """The most units (septets or UCS-2 characters) an SMS reply in ``lang`` may take."""
+    segments = SMS_SEGMENTS_BY_LANG.get(lang, SMS_MAX_SEGMENTS)
+    if encoding == "gsm7":
+        return 160 if segments == 1 else 153 * segments
+    return 70 if segments == 1 else 67 * segments
 
 
 def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool | None = None) -> Lexicon:
@@ -1281,14 +1327,23 @@ def _replies(
             replies[lang][channel] = text
             problems.extend(
                 Problem(file, line, f"{where}: {lang}.{channel} reply: {m}")
-                for m in _reply_problems(channel, template, text)
+                for m in _reply_problems(channel, template, text, lang)
             )
     return replies
 
 
-def _reply_problems(channel: str, template: str, text: str) -> list[str]:
+def _reply_problems(channel: str, template: str, text: str, lang: str = "en") -> list[str]:
     out = []
-    if channel == "sms":
+    if channel == "sms" and lang in SMS_SEGMENTS_BY_LANG:
+        encoding, units, _segments = sms_segments(text)
+        limit = sms_limit(lang, encoding)
+        if units > limit:
+            kind = "GSM-7 characters" if encoding == "gsm7" else "characters (sent as UCS-2: accents)"
+            out.append(
+                f"{units} {kind} once filled in; at most {limit} fit in "
+                f"{SMS_SEGMENTS_BY_LANG[lang]} SMS segments"
+            )
+    elif channel == "sms":
         septets = sms_septets(text)
         if septets is None:
             bad = "".join(sorted({ch for ch in text if ch not in _GSM_BASIC and ch not in _GSM_EXTENDED}))
