@@ -137,8 +137,10 @@ class _Builder:
             if odd:
                 named = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in odd)
                 verb = "is" if len(odd) == 1 else "are"
+                fix = ("use straight quotes ' \" and a plain dash -" if not all(ch.isalpha() for ch in odd) else
+                       "letters like these are needed in Spanish, so write shorter, or set max_segments_by_language")
                 extra = (f"; {named} {verb} not in the GSM alphabet and send the whole text as UCS-2, "
-                         f"70 characters a segment instead of 160: use straight quotes ' \" and a plain dash -")
+                         f"70 characters a segment instead of 160: {fix}")
             self.problem(where, f"SMS text is {count} segments ({len(text)} characters), more than {limit}{extra}; "
                                 f"shorten it, split it with 'more', or raise the node's max_segments", node)
 
