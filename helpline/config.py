@@ -72,6 +72,11 @@ class Settings:
     login_max_failures: int = 5  # failed logins in a row before the account is locked
     login_lock_minutes: int = 15  # how long a locked account stays locked
     staff_poll_seconds: int = 5  # how often the queue page looks for new requests
+    # -- Spanish (texts with {org_name} and {org_hours} in es:, the Spanish voice) --
+    org_name_es: str | None = None        # the organisation's name in Spanish texts; default ORG_NAME
+    org_hours_es: str | None = None       # default: BUSINESS_HOURS written in Spanish
+    voice_es: str = "Polly.Lupe"          # the <Say> voice for Spanish (a US Spanish Polly voice)
+    voice_language_es: str = "es-US"      # <Say> and <Gather> language for Spanish
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,13 +96,61 @@ class Settings:
 
     @property
     def variables(self) -> dict[str, str]:
-        """The settings that content texts may use, e.g. ``{org_phone}``, formatted for reading."""
+        """The settings that content texts may use, e.g. ``{org_phone}``, formatted for reading; ``name_es`` is the
+        value of ``{name}`` in Spanish texts (the flow loader applies it per language)."""
         return {
             "org_name": self.org_name,
             "org_phone": display_number(self.org_phone, self.default_region),
             "org_hours": self.org_hours,
             "helpline_number": display_number(self.helpline_number, self.default_region),
+            "org_name_es": self.org_name_es or self.org_name,
+            "org_hours_es": self.org_hours_es or spanish_hours(self.business_hours),
         }
+
+    def variables_in(self, lang: str) -> dict[str, str]:
+        """The content variables as a text in ``lang`` sees them (``{org_hours}`` in Spanish for ``es``)."""
+        out = {k: v for k, v in self.variables.items() if not k.endswith("_es")}
+        if lang == "es":
+            out.update(org_name=self.org_name_es or self.org_name,
+                       org_hours=self.org_hours_es or spanish_hours(self.business_hours))
+        return out
+
+    def voice_for(self, lang: str) -> tuple[str, str]:
+        """The (voice, language tag) calls in ``lang`` are read and heard in."""
+        if lang == "es":
+            return self.voice_es, self.voice_language_es
+        return self.voice, self.voice_language
+
+
+SPANISH_DAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+
+
+def spanish_hours(spec: str) -> str:
+    """``BUSINESS_HOURS`` for a Spanish text: "mon-fri 08:00-20:00; sat-sun 09:00-17:00" ->
+    "lunes a viernes de 8am a 8pm, sábado y domingo de 9am a 5pm"."""
+    def clock(hhmm: str) -> str:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+        if hour in (0, 24) and minute == 0:
+            return "medianoche"
+        if hour == 12 and minute == 0:
+            return "mediodía"
+        suffix = "am" if hour < 12 else "pm"
+        hour = hour % 12 or 12
+        return f"{hour}{suffix}" if minute == 0 else f"{hour}:{minute:02d}{suffix}"
+
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    parts = []
+    for part in filter(None, (p.strip() for p in spec.lower().split(";"))):
+        m = re.match(r"^([a-z]{3})(?:\s*-\s*([a-z]{3}))?\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$", part)
+        if not m or m.group(1) not in days or (m.group(2) and m.group(2) not in days):
+            return spec  # validated elsewhere; never fail here
+        first = SPANISH_DAYS[days.index(m.group(1))]
+        if m.group(2):
+            last = SPANISH_DAYS[days.index(m.group(2))]
+            joiner = " y " if (days.index(m.group(2)) - days.index(m.group(1))) % 7 == 1 else " a "
+            first = first + joiner + last
+        parts.append(f"{first} de {clock(m.group(3))} a {clock(m.group(4))}")
+    return ", ".join(parts) or spec
 
 
 def display_number(e164: str, region: str) -> str:
@@ -152,6 +205,10 @@ ENV_VARS = {
     "LOGIN_MAX_FAILURES": "login_max_failures",
     "LOGIN_LOCK_MINUTES": "login_lock_minutes",
     "STAFF_POLL_SECONDS": "staff_poll_seconds",
+    "ORG_NAME_ES": "org_name_es",
+    "ORG_HOURS_ES": "org_hours_es",
+    "VOICE_ES": "voice_es",
+    "VOICE_LANGUAGE_ES": "voice_language_es",
 }
 
 
@@ -265,9 +322,9 @@ def _validate(values: dict[str, object]) -> Settings:
             except ValueError:
                 errors.append(f"{names[key]}: {value!r} must be a whole number of seconds from {limits[0]} to "
                               f"{limits[1]}")
-        elif key == "voice_language":
+        elif key in ("voice_language", "voice_language_es"):
             if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", str(value).strip()):
-                errors.append(f"VOICE_LANGUAGE: {value!r} must be a language tag like en-US or es-MX")
+                errors.append(f"{names[key]}: {value!r} must be a language tag like en-US or es-MX")
             out[key] = str(value).strip()
         elif key == "extra":
             out[key] = dict(value)  # type: ignore[call-overload]
@@ -280,6 +337,9 @@ def _validate(values: dict[str, object]) -> Settings:
         errors.append(f"BUSINESS_HOURS/TIMEZONE: {exc}")
     if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_auth_token")):
         errors.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both for real Twilio, or neither for local mode")
+    if "org_hours" in out and not out.get("org_hours_es"):
+        log.warning("ORG_HOURS is set but ORG_HOURS_ES is not: Spanish texts give BUSINESS_HOURS in Spanish; "
+                    "set ORG_HOURS_ES to say it your way")
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
     settings = Settings(**out)  # type: ignore[arg-type]

@@ -30,6 +30,11 @@ def state_key(channel: str, number: str) -> str:
     return f"hl:conv:{channel}:{number}"
 
 
+def lang_key(number: str) -> str:
+    """The language a number chose (or clearly wrote in), kept beyond one conversation: "es" or "en"."""
+    return f"hl:lang:{number}"
+
+
 def sid_tag(sid: str) -> str:
     """A short, stable tag for a MessageSid (or CallSid:step): 48 bits, plenty among a conversation's last few."""
     return hashlib.blake2b(sid.encode(), digest_size=6).hexdigest()
@@ -77,7 +82,8 @@ class Conversations:
         ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML);
         ``flood_limits`` (per minute, per hour) throttles a flooding number: None exempts this message (a crisis,
         STOP/START). A throttled message gets an empty reply and changes nothing but the counters."""
-        keys = [state_key(channel, session or number), optouts.key(number), callbacks.open_key(number)]
+        keys = [state_key(channel, session or number), optouts.key(number), callbacks.open_key(number),
+                lang_key(number)]
         now = time.time()
         counters = flood.keys(number, now)
         tag = sid_tag(sid)
@@ -86,7 +92,8 @@ class Conversations:
         def attempt(pipe: redis.client.Pipeline) -> None:
             result.clear()
             # One round trip for everything this message depends on (WATCHed by transaction()).
-            raw, opted, open_id, *counts = pipe.mget(*keys, *counters)
+            raw, opted, open_id, raw_lang, *counts = pipe.mget(*keys, *counters)
+            lang = raw_lang.decode() if raw_lang else None
             record = json.loads(raw) if raw else {}
             recent = record.get("_sids", [])
             if tag in recent:  # a retry: the latest message gets its reply again, an older one nothing more
@@ -101,11 +108,13 @@ class Conversations:
                 return
             existing_id, existing = callbacks.read_open(pipe, open_id)
             outcome = decide(state, Inbound(inbound.text, inbound.channel, opted is not None,
-                                            inbound.opt_out_type, inbound.digits))
+                                            inbound.opt_out_type, inbound.digits, lang))
             texts = render(outcome) if render else outcome.texts
             pipe.multi()
             flood.count(pipe, counters)
             pipe.set(keys[0], _record(outcome.state, recent, tag, texts), ex=self.ttl)
+            if outcome.remember_lang and outcome.remember_lang != lang:
+                pipe.set(keys[3], outcome.remember_lang, ex=self.settings.retention_days * 86400)
             request_id = None
             for action in outcome.actions:
                 if isinstance(action, OptOut):

@@ -6,16 +6,108 @@ carries out the actions; ``helpline flows test`` runs transcripts through exactl
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from helpline.crisis import NO_CRISIS, Lexicon, Verdict
 from helpline.engine import Action, Event, Flow, RequestCallback, Say, State, interrupt, step
 from helpline.engine.matching import normalise
+from helpline.engine.step import reprompt
 
 # Twilio's standard opt-out and opt-in keywords (the whole message, any case).
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop"})
 OPT_IN_WHEN_OPTED_OUT = frozenset({"yes"})
+
+
+# -- language: the explicit switch words, and a small detector --------------------------------------------------
+# The whole message (accents and case ignored) switches the conversation's language, at any time, on both channels.
+SWITCH_WORDS = {
+    "es": frozenset({"espanol", "en espanol", "spanish", "in spanish", "espanol por favor", "espanol porfavor",
+                     "hablo espanol", "habla espanol", "castellano", "en castellano", "spanish please"}),
+    "en": frozenset({"english", "in english", "ingles", "en ingles", "english please", "i speak english",
+                     "habla ingles", "hablo ingles"}),
+}
+# Spanish words that are not English ones (matched without accents). Weight 2: one alone says "Spanish" (the words
+# a texter in need starts with); weight 1: function words, two of which are needed. "no", "si", "me", "a", "y" and
+# "he", "has", "son", "come" (English words too) count for nothing.
+SPANISH_STRONG = frozenset(
+    "hola ayuda necesito abstinencia dolor gracias buenas buenos quiero puedo tengo estoy usted ustedes "
+    "espanol informacion cuanto cuanta cuando donde porque tambien llamenme llameme llamame hablar "
+    "desintoxicacion tratamiento sintomas heroina pastillas sobredosis naloxona seguro cuesta ayudenme "
+    "ayudeme ayudame malilla metadona buprenorfina embarazada familia hijo hija esposo esposa".split())
+SPANISH_WEAK = frozenset(
+    "de del el la los las un una unos unas que por para con como pero muy esta este esto eso hay mi mis su sus "
+    "tu tus yo es en le lo les se nos mas ya ni al cual quien sin sobre desde hasta".split())
+ENGLISH_WORDS = frozenset(
+    "the is are am was were what whats how does do did i im my you your can could would should with about "
+    "please hello hi hey help call need want have get this that it of to and or for on in at be will when where "
+    "why who much long take know talk someone somebody dont cant withdrawal insurance treatment symptoms "
+    "pills overdose cost quit stop using feel sick".split())
+SPANISH_MARKS = re.compile("[áíóúñ¿¡ÁÍÓÚÑ]")
+
+
+def language_scores(text: str) -> tuple[int, int]:
+    """(Spanish, English) evidence in ``text``: Spanish words, Spanish-only letters and marks (á í ó ú ñ ¿ ¡),
+    English words. Explainable on purpose: every point is a word or a mark someone can point at."""
+    words = normalise(text).split()
+    es = sum(2 if w in SPANISH_STRONG else 1 if w in SPANISH_WEAK else 0 for w in words)
+    if SPANISH_MARKS.search(text):
+        es += 2
+    en = sum(1 for w in words if w in ENGLISH_WORDS)
+    return es, en
+
+
+def detect_language(text: str, *, first: bool) -> str | None:
+    """``es`` or ``en`` when ``text`` is clearly in it, else None. A first message needs a little evidence (2
+    points, more than the other language); a later one must be clearer to change a conversation already under
+    way (Spanish: 2 points and no English, or 3 and twice the English; English, since Spanish speakers use
+    English words like "detox" or "help": 3 points and no Spanish)."""
+    es, en = language_scores(text)
+    if first:
+        if es >= 2 and es > en:
+            return "es"
+        if en >= 2 and en > es:
+            return "en"
+        return None
+    if (es >= 2 and en == 0) or (es >= 3 and es >= 2 * en):
+        return "es"
+    if en >= 3 and es == 0:
+        return "en"
+    return None
+
+
+def switch_word(text: str) -> str | None:
+    """The language an explicit switch ("ESPAÑOL", "ENGLISH", "inglés") asks for, else None."""
+    norm = normalise(text)
+    return next((lang for lang, words in SWITCH_WORDS.items() if norm in words), None)
+
+
+def choose_language(flow: Flow, state: State, inbound: Inbound) -> tuple[State, str | None, bool]:
+    """The state in the language this message should be answered in, the language to remember for the number
+    (None when nothing was chosen), and whether the message was itself a switch word.
+
+    A new conversation starts in the number's remembered language; then a switch word decides, or else (texts
+    only: speech is heard by a recogniser set to one language) a message clearly in the other language. A
+    free-text answer (a name, a time) never switches by itself: "Maria de la Cruz" is a name."""
+    lang = state.lang
+    if state.node is None and state.turns == 0 and inbound.lang in flow.languages:
+        lang = inbound.lang
+    explicit = switch_word(inbound.text) if inbound.text and not inbound.digits else None
+    remember = None
+    if explicit in flow.languages:
+        lang = remember = explicit
+    elif inbound.channel == "sms" and inbound.text:
+        node = flow.nodes.get(state.node or "")
+        free_text = node is not None and node.type.value == "question" and node.expect != "yes_no"
+        if not free_text:
+            found = detect_language(inbound.text, first=node is None)
+            if found in flow.languages and (found != lang or node is None):
+                lang = remember = found
+    if lang != state.lang:
+        state = dataclasses.replace(state, lang=lang)
+    return state, remember, explicit in flow.languages
 
 
 @dataclass(frozen=True)
@@ -37,6 +129,7 @@ class Inbound:
     opted_out: bool = False
     opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
     digits: str | None = None
+    lang: str | None = None  # the language remembered for this number (None: not known)
 
 
 @dataclass
@@ -44,7 +137,8 @@ class Outcome:
     state: State
     actions: list[Action | OptOut | OptIn] = field(default_factory=list)
     verdict: Verdict = NO_CRISIS
-    path: str = "flow"  # flow, crisis, opt-out, opt-in, twilio-help, silenced
+    path: str = "flow"  # flow, crisis, opt-out, opt-in, twilio-help, silenced, language
+    remember_lang: str | None = None  # the person chose (or clearly wrote in) this language: keep it for the number
 
     @property
     def texts(self) -> list[str]:
@@ -78,6 +172,13 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: 
     ``verdict`` is its result when the caller has screened the message already (it must be for this text)."""
     if verdict is None:
         verdict = lexicon.screen(inbound.text) if inbound.text else NO_CRISIS
+    state, remember, switched = choose_language(flow, state, inbound)
+    outcome = _turn(flow, lexicon, state, inbound, verdict, switched)
+    outcome.remember_lang = remember
+    return outcome
+
+
+def _turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: Verdict, switched: bool) -> Outcome:
     keyword = opt_keyword(inbound)
     prefix: list[Action | OptOut | OptIn] = []
     if keyword in ("stop", "start", "help") or inbound.opted_out:
@@ -111,5 +212,13 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: 
         new_state.turns += 1
         actions = [Say(reply), *actions, crisis_request(verdict, state, call_only=False)]
         return Outcome(new_state, [*prefix, *actions], verdict, "crisis")
+    if switched:
+        # "ESPAÑOL" / "ENGLISH": say so in the new language, then where they were, again, in it.
+        new_state, actions = reprompt(flow, state, inbound.channel)
+        new_state.turns += 1
+        note = flow.messages.get("language_switched")
+        if note is not None and state.node is not None:
+            actions.insert(0, Say(note.get(state.lang, inbound.channel, flow.default_lang)))
+        return Outcome(new_state, [*prefix, *actions], verdict, "language")
     new_state, actions = step(flow, state, Event(inbound.channel, inbound.text, inbound.digits))
     return Outcome(new_state, list(actions), verdict, "flow")

@@ -2,7 +2,8 @@
 helpline's own number.
 
 Built from settings only, never from the flow or Redis (either may be what failed). If the message itself was
-a crisis, the crisis reply leads.
+a crisis, the crisis reply leads (in Spanish when the message is clearly Spanish). Both replies carry a Spanish
+line: the person's language is in Redis, which may be what failed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,20 @@ from helpline.crisis import Lexicon
 
 def sms_text(settings: Settings) -> str:
     v = settings.variables
+    # The Spanish line keeps to the GSM alphabet (no á, í, ó, ú) so the whole reply is not sent as UCS-2.
     return (f"Sorry, our text service has a problem right now. In an emergency call 911. For thoughts of "
             f"suicide call or text 988. Poison Control: 1-800-222-1222. To talk to {v['org_name']}, "
-            f"call {v['org_phone']}.")
+            f"call {v['org_phone']}.\nEspañol: emergencias 911; crisis: llame al 988 y marque 2, o escriba "
+            f"AYUDA al 988; Poison Control 1-800-222-1222; llame a {v['org_name_es']}: {v['org_phone']}.")
+
+
+def _lang_of(text: str) -> str:
+    try:
+        from helpline.dialogue import detect_language
+
+        return "es" if detect_language(text, first=True) == "es" else "en"
+    except Exception:  # noqa: BLE001 - never let detection stop the safe reply
+        return "en"
 
 
 def sms_texts(settings: Settings, lexicon: Lexicon | None, body: str) -> list[str]:
@@ -25,11 +37,18 @@ def sms_texts(settings: Settings, lexicon: Lexicon | None, body: str) -> list[st
         try:
             verdict = lexicon.screen(body)
             if verdict.crisis and verdict.category:
-                texts.append(lexicon.reply(verdict.category, "sms", "en", severity=verdict.severity))
+                texts.append(lexicon.reply(verdict.category, "sms", _lang_of(body), severity=verdict.severity))
         except Exception:  # noqa: BLE001 - the screen failing must not stop the safe reply
             pass
     texts.append(sms_text(settings))
     return texts
+
+
+def voice_text_es(settings: Settings) -> str:
+    v = settings.variables
+    return (f"Lo sentimos, nuestro servicio telefónico tiene un problema en este momento. En una emergencia, "
+            f"cuelgue y marque 9 1 1. Si tiene pensamientos de suicidio, llame al 9 8 8 y marque 2 para español. "
+            f"Le comunicamos ahora con {v['org_name_es']}. También puede llamarnos al {v['org_phone']}.")
 
 
 def voice_text(settings: Settings) -> str:
@@ -47,16 +66,20 @@ def voice_twiml(settings: Settings, lexicon: Lexicon | None, speech: str = "") -
 
     resp = VoiceResponse()
     voice = {"voice": settings.voice, "language": settings.voice_language}
+    voice_es = {"voice": settings.voice_es, "language": settings.voice_language_es}
     line = settings.admissions_line or settings.org_phone
     if lexicon is not None and speech:
         try:
             verdict = lexicon.screen(speech)
             if verdict.crisis and verdict.category:
-                resp.say(lexicon.reply(verdict.category, "voice", "en", severity=verdict.severity), **voice)
+                lang = _lang_of(speech)
+                resp.say(lexicon.reply(verdict.category, "voice", lang, severity=verdict.severity),
+                         **(voice_es if lang == "es" else voice))
                 line = settings.overdose_line if verdict.category == "overdose" else settings.crisis_line
         except Exception:  # noqa: BLE001 - the screen failing must not stop the safe reply
             pass
     resp.say(voice_text(settings), **voice)
+    resp.say(voice_text_es(settings), **voice_es)
     resp.dial(line, timeout=settings.dial_timeout)
     resp.say(f"If no one answered, please call {settings.variables['org_phone']}. In an emergency, dial 9 1 1. "
              f"Goodbye.", **voice)

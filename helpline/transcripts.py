@@ -95,8 +95,10 @@ def run(transcript: Transcript, flow: Flow, lexicon: Lexicon) -> list[Problem]:
     problems = []
     for i, expected in enumerate(transcript.turns):
         line = transcript.lines[i]
+        # The transcript's language is the one remembered for the number: a call starts in it (no choice asked).
         inbound = Inbound(text=str(expected.get("user", "")), channel=transcript.channel, opted_out=opted_out,
-                          opt_out_type=expected.get("opt_out_type"), digits=expected.get("digits"))
+                          opt_out_type=expected.get("opt_out_type"), digits=expected.get("digits"),
+                          lang=transcript.lang if transcript.channel == "voice" else None)
         if transcript.channel == "voice":
             outcome = voice_turn.turn(flow, lexicon, state, inbound)
         else:

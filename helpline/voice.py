@@ -34,7 +34,7 @@ from helpline.engine.model import Node, NodeType
 from helpline.logs import mask
 from helpline.phones import e164
 from helpline.twilio_io import TWIML, twilio_signed
-from helpline.voice_twiml import MAX_SILENCES, Context, dial_done, render, voicemail_done
+from helpline.voice_twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
@@ -147,12 +147,13 @@ def silence() -> Response:
         state = hl.conversations.load("voice", call.sid)
         if count > MAX_SILENCES:
             # Someone who stays silent may be unable to speak: a person is the safest next step.
-            outcome = Outcome(state, [Say("Let me put you through to a person."),
+            outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
                                       Transfer(voice_turn.OPERATOR)], path="silence")
         else:
             new_state, actions = voice_turn.prompt(hl.flow, state)
-            outcome = Outcome(new_state, [Say("Sorry, I didn't hear anything."), *actions],
-                              path="silence")
+            if state.node != voice_turn.LANG_NODE:  # the choice of language is simply asked again, in both
+                actions = [Say(phrase(state.lang, "silence")), *actions]
+            outcome = Outcome(new_state, actions, path="silence")
         document = render(outcome, ctx, silence=count)
     except Exception as exc:  # noqa: BLE001
         return safe(hl, call, exc)
@@ -210,7 +211,7 @@ def voicemail() -> Response:
         return Outcome(dataclasses.replace(state), [request_cb], path="voicemail")
 
     return run_step(hl, call, f"{call.sid}:vm:{recording_sid}", Inbound("", "voice"), decide,
-                    lambda outcome: voicemail_done(ctx))
+                    lambda outcome: voicemail_done(ctx.speaking(outcome.state.lang)))
 
 
 @bp.post("/voice/status")

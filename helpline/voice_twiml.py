@@ -10,6 +10,7 @@ Rules every document follows, so a caller never falls off the end of one:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,12 +22,79 @@ from helpline.config import Settings
 from helpline.crisis import Lexicon
 from helpline.dialogue import Outcome
 from helpline.engine import Action, End, Flow, Listen, Say, State, Transfer
-from helpline.voice_turn import MULTI_DIGIT, OPERATOR, more_key_applies
+from helpline.voice_turn import LANG_NODE, MULTI_DIGIT, OPERATOR, more_key_applies
 
 MAX_SILENCES = 3  # unanswered prompts in a row before the caller is put through to a person
 GATHER_TIMEOUT = 6  # seconds of silence after a prompt before the <Redirect> runs
 MAX_HINTS = 80
-NAV_HINTS = ("main menu", "repeat", "operator", "more", "yes", "no", "call me")
+NAV_HINTS = {
+    "en": ("main menu", "repeat", "operator", "more", "yes", "no", "call me", "español"),
+    "es": ("menú principal", "repetir", "operadora", "más", "sí", "no", "llámenme", "English"),
+}
+# What the call itself says (the flow's texts come from flows/main.yaml), per language.
+PHRASES = {
+    "en": {
+        "goodbye": "Goodbye.",
+        "keys_more": "press 1 or say more to keep listening",
+        "keys_repeat": "press star to hear this again",
+        "keys_menu": "9 for the main menu",
+        "keys_person": "0 to talk to a person",
+        "keys": "You can {first}, or {last}.",
+        "numbers": "If you need us again, call {org_phone}. In an emergency, dial 911. For thoughts of suicide, "
+                   "call or text 988. Poison Control: 1-800-222-1222.",
+        "overdose": "If someone may have overdosed, hang up now and dial 911. If you cannot, stay on the line and we "
+                    "will connect you to Poison Control.",
+        "crisis": "Please stay on the line. We are connecting you to a crisis counselor now.",
+        "hold": "Please hold while we connect you to the {org_name} admissions team.",
+        "after_hours": "Our admissions team is not available right now. They return calls {org_hours}.",
+        "voicemail": "{lead} Please leave your name, the best number to reach you, and a short message after the "
+                     "tone. Press pound when you are done. In an emergency, hang up and dial 911.",
+        "no_message": "We did not hear a message, but we will still call you back at this number.",
+        "not_connected": "We could not connect your call. Please hang up and dial 988 now, or 911 in an emergency. "
+                         "Poison Control is 1-800-222-1222.",
+        "thanks": "Thank you for calling {org_name}.",
+        "no_one": "Sorry, no one could take your call right now.",
+        "voicemail_done": "Thank you. Someone from {org_name} will call you back, {org_hours}.",
+        "silence": "Sorry, I didn't hear anything.",
+        "put_through": "Let me put you through to a person.",
+    },
+    "es": {
+        "goodbye": "Adiós.",
+        "keys_more": "oprimir 1 o decir más para seguir escuchando",
+        "keys_repeat": "oprimir asterisco para escuchar esto de nuevo",
+        "keys_menu": "9 para el menú principal",
+        "keys_person": "0 para hablar con una persona",
+        "keys": "Puede {first}, o {last}.",
+        "numbers": "Si nos necesita de nuevo, llame al {org_phone}. En una emergencia, marque 911. Si tiene "
+                   "pensamientos de suicidio, llame al 988 y marque 2 para español. Poison Control, el centro de "
+                   "toxicología: 1-800-222-1222.",
+        "overdose": "Si alguien pudo haber tenido una sobredosis, cuelgue ahora y marque 911. Si no puede, quédese "
+                    "en la línea y le comunicaremos con Poison Control, el centro de toxicología.",
+        "crisis": "Por favor, no cuelgue. Le estamos comunicando ahora con un consejero de crisis. Cuando le "
+                  "contesten, oprima 2 para español.",
+        "hold": "Por favor, espere mientras le comunicamos con el equipo de admisiones de {org_name}.",
+        "after_hours": "Nuestro equipo de admisiones no está disponible en este momento. Devuelve las llamadas "
+                       "{org_hours}.",
+        "voicemail": "{lead} Por favor, deje su nombre, el mejor número para comunicarnos con usted y un mensaje "
+                     "corto después del tono. Oprima la tecla numeral cuando termine. En una emergencia, cuelgue y "
+                     "marque 911.",
+        "no_message": "No escuchamos ningún mensaje, pero de todos modos le llamaremos a este número.",
+        "not_connected": "No pudimos comunicar su llamada. Por favor, cuelgue y marque 988 ahora, y luego el 2 "
+                         "para español, o 911 en una emergencia. Poison Control, el centro de toxicología: "
+                         "1-800-222-1222.",
+        "thanks": "Gracias por llamar a {org_name}.",
+        "no_one": "Lo sentimos, nadie pudo atender su llamada en este momento.",
+        "voicemail_done": "Gracias. Alguien de {org_name} le devolverá la llamada, {org_hours}.",
+        "silence": "Perdone, no escuché nada.",
+        "put_through": "Le comunico con una persona.",
+    },
+}
+
+
+def phrase(lang: str, name: str, **values: str) -> str:
+    """One of the call's own sentences in ``lang`` (English when a language has none)."""
+    template = PHRASES.get(lang, PHRASES["en"]).get(name) or PHRASES["en"][name]
+    return template.format(**values)
 _DIGIT_RUN = re.compile(r"\b\d(?:[\d-]*\d)?\b")
 
 
@@ -38,6 +106,13 @@ class Context:
     flow: Flow
     lexicon: Lexicon
     open_now: bool
+    lang: str = "en"  # the language the call is in: voice, speech recognition, the call's own sentences
+
+    def speaking(self, lang: str) -> Context:
+        return dataclasses.replace(self, lang=lang) if lang != self.lang else self
+
+    def phrase(self, name: str, **values: str) -> str:
+        return phrase(self.lang, name, **{**self.settings.variables_in(self.lang), **values})
 
     def url(self, path: str, **params: object) -> str:
         """An action URL: absolute from PUBLIC_URL when set (what Twilio signs), else relative to this host."""
@@ -45,7 +120,7 @@ class Context:
         return (self.settings.public_url or "") + path + (f"?{query}" if query else "")
 
     def org(self, name: str) -> str:
-        return self.settings.variables[name]
+        return self.settings.variables_in(self.lang)[name]
 
 
 def speakable(text: str) -> str:
@@ -64,29 +139,35 @@ def speakable(text: str) -> str:
     return " ".join(text.split())
 
 
-def say(parent: VoiceResponse | Gather, ctx: Context, text: str) -> None:
-    parent.say(speakable(text), voice=ctx.settings.voice, language=ctx.settings.voice_language)
+def say(parent: VoiceResponse | Gather, ctx: Context, text: str, lang: str | None = None) -> None:
+    """A ``<Say>`` in the call's language (or ``lang``): its voice and its language tag."""
+    voice, language = ctx.settings.voice_for(lang or ctx.lang)
+    parent.say(speakable(text), voice=voice, language=language)
+
+
+def say_action(parent: VoiceResponse | Gather, ctx: Context, action: Say) -> None:
+    say(parent, ctx, action.text, action.lang)
 
 
 def emergency_numbers(ctx: Context) -> str:
-    return (f"If you need us again, call {ctx.org('org_phone')}. In an emergency, dial 911. For thoughts of "
-            f"suicide, call or text 988. Poison Control: 1-800-222-1222.")
+    return ctx.phrase("numbers")
 
 
 def render(outcome: Outcome, ctx: Context, *, silence: int = 0) -> VoiceResponse:
     """The TwiML for one step's outcome."""
     resp = VoiceResponse()
     state, actions = outcome.state, outcome.actions
-    says = [a.text for a in actions if isinstance(a, Say)]
+    ctx = ctx.speaking(state.lang)
+    says = [a for a in actions if isinstance(a, Say)]
     if outcome.path == "crisis" and outcome.verdict.category:
         # The category's reply, then straight to the crisis line; "are you safe?" waits until that call ends.
-        say(resp, ctx, says[0])
+        say_action(resp, ctx, says[0])
         crisis_line(resp, ctx, state, outcome.verdict.category)
         return resp
     transfer = next((a for a in actions if isinstance(a, Transfer)), None)
     if transfer is not None:
         for text in says:
-            say(resp, ctx, text)
+            say_action(resp, ctx, text)
         if transfer.node != OPERATOR and transfer.node in crisis_nodes(ctx.flow):
             crisis_line(resp, ctx, state, None)
         else:
@@ -94,34 +175,44 @@ def render(outcome: Outcome, ctx: Context, *, silence: int = 0) -> VoiceResponse
         return resp
     if any(isinstance(a, End) for a in actions):
         for text in says:
-            say(resp, ctx, text)
-        say(resp, ctx, "Goodbye.")
+            say_action(resp, ctx, text)
+        say(resp, ctx, ctx.phrase("goodbye"))
         resp.hangup()
         return resp
     listen = next((a for a in actions if isinstance(a, Listen)), None)
     if listen is None:  # nothing to wait for: never leave the caller in silence
         for text in says:
-            say(resp, ctx, text)
+            say_action(resp, ctx, text)
         resp.redirect(ctx.url("/voice/silence", step=state.turns, silence=silence + 1), method="POST")
         return resp
     gather(resp, ctx, state, listen, says, silence=silence)
     return resp
 
 
-def gather(resp: VoiceResponse, ctx: Context, state: State, listen: Listen, says: Iterable[str], *,
+def gather(resp: VoiceResponse, ctx: Context, state: State, listen: Listen, says: Iterable[Say], *,
            silence: int = 0) -> None:
     """The prompt inside a ``<Gather>`` for keys and speech, the keys announced, and a ``<Redirect>`` for
     silence."""
+    ctx = ctx.speaking(state.lang)
+    if listen.node == LANG_NODE:
+        # The choice of language: each sentence in its own voice; one key; "español" or "English" heard too.
+        g = resp.gather(input="dtmf speech", action=ctx.url("/voice/gather", step=state.turns), method="POST",
+                        timeout=GATHER_TIMEOUT, speech_timeout="auto", language=ctx.settings.voice_language,
+                        hints=", ".join(listen.hints), action_on_empty_result=False, num_digits=1)
+        for text in says:
+            say_action(g, ctx, text)
+        resp.redirect(ctx.url("/voice/silence", step=state.turns, silence=silence + 1), method="POST")
+        return
     node = ctx.flow.nodes[listen.node]
     multi = node.expect in MULTI_DIGIT and node.type.value == "question"
     g = resp.gather(
         input="dtmf speech", action=ctx.url("/voice/gather", step=state.turns), method="POST",
-        timeout=GATHER_TIMEOUT, speech_timeout="auto", language=ctx.settings.voice_language,
+        timeout=GATHER_TIMEOUT, speech_timeout="auto", language=ctx.settings.voice_for(ctx.lang)[1],
         hints=", ".join(hints(ctx.flow, listen, state.lang)), action_on_empty_result=False,
         **({"finish_on_key": "#"} if multi else {"num_digits": 1}),
     )
     for text in says:
-        say(g, ctx, text)
+        say_action(g, ctx, text)
     say(g, ctx, keys_announcement(ctx.flow, node.id, state))
     resp.redirect(ctx.url("/voice/silence", step=state.turns, silence=silence + 1), method="POST")
 
@@ -129,21 +220,22 @@ def gather(resp: VoiceResponse, ctx: Context, state: State, listen: Listen, says
 def keys_announcement(flow: Flow, node_id: str, state: State) -> str:
     """The keys that work here, said after every prompt."""
     node = flow.nodes[node_id]
+    lang = state.lang
     options = []
     if more_key_applies(node) and state.part < len(node.more):
-        options.append("press 1 or say more to keep listening")
-    options.append("press star to hear this again")
+        options.append(phrase(lang, "keys_more"))
+    options.append(phrase(lang, "keys_repeat"))
     if node_id != flow.start:
-        options.append("9 for the main menu")
-    options.append("0 to talk to a person")
-    return "You can " + ", ".join(options[:-1]) + ", or " + options[-1] + "."
+        options.append(phrase(lang, "keys_menu"))
+    options.append(phrase(lang, "keys_person"))
+    return phrase(lang, "keys", first=", ".join(options[:-1]), last=options[-1])
 
 
 def hints(flow: Flow, listen: Listen, lang: str) -> list[str]:
     """Speech hints: this node's option words, the navigation words, then every menu's words."""
     menu_words = [p.text for n in flow.nodes.values() for o in n.options for p in o.words.get(lang, ())]
     seen: dict[str, str] = {}
-    for word in [*listen.hints, *NAV_HINTS, *menu_words]:
+    for word in [*listen.hints, *NAV_HINTS.get(lang, NAV_HINTS["en"]), *menu_words]:
         word = word.strip()[:100]
         if word:
             seen.setdefault(word.lower(), word)
@@ -159,12 +251,11 @@ def crisis_line(resp: VoiceResponse, ctx: Context, state: State, category: str |
     """Overdose: hang up and dial 911 first, else Poison Control; any other crisis: the crisis line (988)."""
     s = ctx.settings
     if category == "overdose":
-        say(resp, ctx, "If someone may have overdosed, hang up now and dial 911. If you cannot, stay on the line "
-                       "and we will connect you to Poison Control.")
+        say(resp, ctx, ctx.phrase("overdose"))
         resp.pause(length=2)
         line = s.overdose_line
     else:
-        say(resp, ctx, "Please stay on the line. We are connecting you to a crisis counselor now.")
+        say(resp, ctx, ctx.phrase("crisis"))
         line = s.crisis_line
     dial = resp.dial(action=ctx.url("/voice/dial-done", step=state.turns, to="crisis"), method="POST",
                      timeout=s.dial_timeout, answer_on_bridge=True)
@@ -175,22 +266,20 @@ def person(resp: VoiceResponse, ctx: Context, state: State) -> None:
     """In business hours, dial admissions (no answer: voicemail); after hours, voicemail."""
     s = ctx.settings
     if ctx.open_now:
-        say(resp, ctx, f"Please hold while we connect you to the {ctx.org('org_name')} admissions team.")
+        say(resp, ctx, ctx.phrase("hold"))
         dial = resp.dial(action=ctx.url("/voice/dial-done", step=state.turns, to="admissions"), method="POST",
                          timeout=s.dial_timeout, answer_on_bridge=True)
         dial.number(s.admissions_line or s.org_phone)
     else:
-        voicemail(resp, ctx, state, "after hours",
-                  f"Our admissions team is not available right now. They return calls {ctx.org('org_hours')}.")
+        voicemail(resp, ctx, state, "after hours", ctx.phrase("after_hours"))
 
 
 def voicemail(resp: VoiceResponse, ctx: Context, state: State, reason: str, lead: str) -> None:
-    say(resp, ctx, f"{lead} Please leave your name, the best number to reach you, and a short message after the "
-                   f"tone. Press pound when you are done. In an emergency, hang up and dial 911.")
+    say(resp, ctx, ctx.phrase("voicemail", lead=lead))
     resp.record(action=ctx.url("/voice/voicemail", step=state.turns, reason=reason), method="POST",
                 max_length=ctx.settings.voicemail_seconds, timeout=5, finish_on_key="#", play_beep=True)
     # An empty recording skips the action URL: still make the callback request.
-    say(resp, ctx, "We did not hear a message, but we will still call you back at this number.")
+    say(resp, ctx, ctx.phrase("no_message"))
     resp.redirect(ctx.url("/voice/voicemail", step=state.turns, reason=reason, empty=1), method="POST")
 
 
@@ -198,31 +287,30 @@ def dial_done(ctx: Context, state: State, actions: list[Action], to: str, answer
     """After a ``<Dial>``: admissions answered (thanks, goodbye), did not (voicemail); the crisis line
     answered or not (the crisis follow-up question, with the numbers if the call did not connect)."""
     resp = VoiceResponse()
+    ctx = ctx.speaking(state.lang)
     if to == "crisis":
         if not answered:
-            say(resp, ctx, "We could not connect your call. Please hang up and dial 988 now, or 911 in an "
-                           "emergency. Poison Control is 1-800-222-1222.")
-        says = [a.text for a in actions if isinstance(a, Say)]
+            say(resp, ctx, ctx.phrase("not_connected"))
+        says = [a for a in actions if isinstance(a, Say)]
         listen = next((a for a in actions if isinstance(a, Listen)), None)
         if listen is None:
             for text in says:
-                say(resp, ctx, text)
+                say_action(resp, ctx, text)
             resp.redirect(ctx.url("/voice/silence", step=state.turns, silence=1), method="POST")
         else:
             gather(resp, ctx, state, listen, says)
         return resp
     if answered:
-        say(resp, ctx, f"Thank you for calling {ctx.org('org_name')}. {emergency_numbers(ctx)}")
+        say(resp, ctx, f"{ctx.phrase('thanks')} {emergency_numbers(ctx)}")
         resp.hangup()
         return resp
-    voicemail(resp, ctx, state, "transfer failed", "Sorry, no one could take your call right now.")
+    voicemail(resp, ctx, state, "transfer failed", ctx.phrase("no_one"))
     return resp
 
 
 def voicemail_done(ctx: Context) -> VoiceResponse:
     resp = VoiceResponse()
-    say(resp, ctx, f"Thank you. Someone from {ctx.org('org_name')} will call you back, "
-                   f"{ctx.org('org_hours')}. {emergency_numbers(ctx)} Goodbye.")
+    say(resp, ctx, f"{ctx.phrase('voicemail_done')} {emergency_numbers(ctx)} {ctx.phrase('goodbye')}")
     resp.hangup()
     return resp
 

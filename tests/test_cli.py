@@ -36,9 +36,9 @@ def test_flows_check_passes_on_the_shipped_content() -> None:
 def test_flows_check_names_file_line_and_node_and_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "main.yaml"
     text = (ROOT / "flows" / "main.yaml").read_text()
-    broken.write_text(text.replace("      - {key: 2, words: [withdrawal, opioid withdrawal], goto: withdrawal_menu}",
-                                   "      - {key: 1, words: [withdrawal, opioid withdrawal], goto: withdrawal_menu}"))
-    line = next(i for i, ln in enumerate(broken.read_text().splitlines(), 1) if "{key: 1, words: [withdrawal" in ln)
+    broken.write_text(text.replace("      - {key: 2, words: {en: [withdrawal, opioid withdrawal],",
+                                   "      - {key: 1, words: {en: [withdrawal, opioid withdrawal],"))
+    line = next(i for i, ln in enumerate(broken.read_text().splitlines(), 1) if "{key: 1, words: {en: [withdr" in ln)
     result = CliRunner().invoke(main, ["flows", "check", str(broken)])
     assert result.exit_code != 0
     assert f"{broken}:{line}: node 'main': menu key '1' is used by two options" in result.output

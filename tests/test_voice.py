@@ -53,8 +53,15 @@ def heard(lines: list[str]) -> str:
     return " ".join(lines)
 
 
+def dial_in_english(call: Caller) -> list[str]:
+    """A first call from a number: the choice of language (which takes no step), then English by its key."""
+    choice = call.dial()
+    assert choice == ["For English, press 1.", "Para español, oprima 2."]
+    return call.press("1")
+
+
 def test_the_greeting_is_a_gather_for_keys_and_speech_with_hints_language_and_voice(call: Caller) -> None:
-    said = heard(call.dial())
+    said = heard(dial_in_english(call))
     assert "press 1 or say kratom" in said and "9 1 1" in said and "9 8 8" in said
     root = call.documents[-1]
     assert [v.tag for v in root] == ["Gather", "Redirect"]
@@ -67,7 +74,7 @@ def test_the_greeting_is_a_gather_for_keys_and_speech_with_hints_language_and_vo
 
 
 def test_keys_and_speech_reach_answers_read_in_parts_with_repeat_and_menu(call: Caller) -> None:
-    call.dial()
+    dial_in_english(call)
     assert "What kratom is, press 1" in heard(call.press("1"))
     assert "Kratom side effects" in heard(call.say("Side effects?"))
     more = heard(call.press("1"))
@@ -80,7 +87,7 @@ def test_keys_and_speech_reach_answers_read_in_parts_with_repeat_and_menu(call: 
 
 def test_a_retried_step_gets_the_same_twiml_and_advances_the_call_once(app, settings, conn, open_hours) -> None:  # type: ignore[no-untyped-def]
     call = caller_for(app, settings)
-    call.dial()
+    dial_in_english(call)
     gather = call.waiting
     assert gather is not None
     first = call.press("1")
@@ -93,7 +100,7 @@ def test_a_retried_step_gets_the_same_twiml_and_advances_the_call_once(app, sett
 
 
 def test_silence_reprompts_then_puts_the_caller_through_to_a_person(call: Caller) -> None:
-    call.dial()
+    dial_in_english(call)
     for _ in range(3):
         said = heard(call.silence())
         assert "didn't hear anything" in said and "press 1 or say kratom" in said
@@ -105,7 +112,7 @@ def test_silence_reprompts_then_puts_the_caller_through_to_a_person(call: Caller
 
 def test_operator_in_business_hours_dials_admissions_and_no_answer_becomes_a_voicemail_callback(  # type: ignore[no-untyped-def]
         call: Caller, conn, run_worker) -> None:
-    call.dial()
+    dial_in_english(call)
     call.press("2")
     assert "connect you to the Example Recovery Center admissions team" in heard(call.say("operator"))
     dial = call.waiting
@@ -124,7 +131,7 @@ def test_operator_in_business_hours_dials_admissions_and_no_answer_becomes_a_voi
 
 
 def test_admissions_answering_ends_with_thanks_and_the_numbers(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
-    call.dial()
+    dial_in_english(call)
     call.press("0")
     said = heard(call.dial_result("completed"))
     assert "Thank you for calling" in said and "9 1 1" in said and call.ended
@@ -134,7 +141,7 @@ def test_admissions_answering_ends_with_thanks_and_the_numbers(call: Caller, con
 def test_after_hours_a_person_is_voicemail_and_the_request_exists_before_the_beep(  # type: ignore[no-untyped-def]
         app, settings, conn, closed_hours) -> None:
     call = caller_for(app, settings)
-    call.dial()
+    dial_in_english(call)
     said = heard(call.say("can I talk to someone"))
     assert "not available right now" in said and call.waiting is not None and call.waiting.tag == "Record"
     [request] = callbacks.open_requests(conn)
@@ -146,7 +153,7 @@ def test_after_hours_a_person_is_voicemail_and_the_request_exists_before_the_bee
 
 
 def test_a_spoken_suicide_risk_dials_the_crisis_line_with_a_crisis_request_and_alert(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
-    call.dial()
+    dial_in_english(call)
     call.press("1")
     said = heard(call.say("honestly I just want to kill myself"))
     assert "988" in said or "9 8 8" in said or "nine eight eight" in said
@@ -161,7 +168,7 @@ def test_a_spoken_suicide_risk_dials_the_crisis_line_with_a_crisis_request_and_a
 
 
 def test_a_spoken_overdose_says_hang_up_and_dial_911_first_then_poison_control(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
-    call.dial()
+    dial_in_english(call)
     said = heard(call.say("my friend took too much and is not breathing"))
     assert "hang up now and dial 9 1 1" in said
     assert call.waiting is not None and dial_target(call.waiting) == "+18002221222"
@@ -169,7 +176,7 @@ def test_a_spoken_overdose_says_hang_up_and_dial_911_first_then_poison_control(c
 
 
 def test_a_crisis_line_that_does_not_connect_gives_the_numbers_and_asks_again(call: Caller) -> None:
-    call.dial()
+    dial_in_english(call)
     call.say("i want to end my life")
     said = heard(call.dial_result("failed"))
     assert "hang up and dial 9 8 8" in said and "Are you safe right now?" in said
@@ -177,7 +184,7 @@ def test_a_crisis_line_that_does_not_connect_gives_the_numbers_and_asks_again(ca
 
 def test_hanging_up_in_the_middle_of_a_callback_request_still_makes_it_and_closes_the_session(  # type: ignore[no-untyped-def]
         call: Caller, conn) -> None:
-    call.dial()
+    dial_in_english(call)
     assert "What name" in heard(call.press("5"))
     call.say("Sam")
     call.hang_up()
@@ -188,7 +195,7 @@ def test_hanging_up_in_the_middle_of_a_callback_request_still_makes_it_and_close
 
 
 def test_hanging_up_elsewhere_makes_no_request(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
-    call.dial()
+    dial_in_english(call)
     call.press("1")
     call.hang_up()
     assert callbacks.open_requests(conn) == []
@@ -196,7 +203,7 @@ def test_hanging_up_elsewhere_makes_no_request(call: Caller, conn) -> None:  # t
 
 
 def test_the_end_of_a_callback_request_hangs_up_only_after_the_numbers(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
-    call.dial()
+    dial_in_english(call)
     call.press("5")
     call.say("Sam")
     call.say("after five")
@@ -208,7 +215,7 @@ def test_the_end_of_a_callback_request_hangs_up_only_after_the_numbers(call: Cal
 
 def test_someone_who_texted_stop_is_answered_on_a_call_and_their_request_is_call_only(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
     optouts.opt_out(conn, "+15555550123")
-    assert "press 1 or say kratom" in heard(call.dial())
+    assert "press 1 or say kratom" in heard(dial_in_english(call))
     call.press("0")
     call.dial_result("busy")
     assert callbacks.open_requests(conn)[0]["call_only"] is True
@@ -216,7 +223,7 @@ def test_someone_who_texted_stop_is_answered_on_a_call_and_their_request_is_call
 
 def test_a_withheld_number_is_still_answered_and_its_voicemail_reaches_staff(app, settings, conn, open_hours) -> None:  # type: ignore[no-untyped-def]
     call = caller_for(app, settings, number="Anonymous")
-    assert "press 1 or say kratom" in heard(call.dial())
+    assert "press 1 or say kratom" in heard(dial_in_english(call))
     call.press("0")
     call.dial_result("no-answer")
     call.leave_message("this is Jo at five five five")
@@ -234,7 +241,7 @@ def test_unsigned_voice_requests_are_refused_without_twiml(client, settings, sig
 def test_public_url_makes_action_urls_absolute_and_signed_requests_match(tmp_path, redis_url, conn, open_hours) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(tmp_path, redis_url, PUBLIC_URL="https://helpline.example.org")
     call = caller_for(create_app(settings), settings)
-    call.dial()
+    dial_in_english(call)
     assert call.waiting is not None
     assert call.waiting.get("action") == "https://helpline.example.org/voice/gather?step=1"
     assert "What kratom is" in heard(call.press("1"))  # signed for PUBLIC_URL + path + query, and accepted
@@ -285,7 +292,7 @@ def sign(call: Caller, path: str, params: dict[str, str]) -> str:
 
 def test_logs_hold_no_numbers_and_no_speech(call: Caller, caplog) -> None:  # type: ignore[no-untyped-def]
     with caplog.at_level(logging.DEBUG):
-        call.dial()
+        dial_in_english(call)
         call.say("my secret question about kratom")
         call.say("i want to kill myself")
         call.dial_result("completed")

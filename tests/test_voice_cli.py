@@ -25,7 +25,7 @@ def test_call_follows_the_twiml_with_keys_words_silence_and_a_person(tmp_path) -
     web = subprocess.Popen([*HELPLINE, "serve", "--port", str(port), "--workers", "1"], env=env)
     try:
         wait_ready(f"http://127.0.0.1:{port}", web)
-        typed = "\n".join(["1", "is it legal", "", "0", "no-answer", "this is Sam, call me back", ""]) + "\n"
+        typed = "\n".join(["1", "1", "is it legal", "", "0", "no-answer", "this is Sam, call me back", ""]) + "\n"
         result = subprocess.run([*HELPLINE, "call", "--no-speak"], input=typed, env=env, capture_output=True,
                                 text=True, timeout=60)
         out = result.stdout

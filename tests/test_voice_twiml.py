@@ -106,7 +106,7 @@ def test_the_same_with_public_url_every_action_url_is_absolute(content, tmp_path
 
 
 def reachable(flow: Flow, lexicon: Lexicon, by: str) -> set[str]:
-    start = voice_turn.turn(flow, lexicon, State(), Inbound("", "voice")).state
+    start = voice_turn.turn(flow, lexicon, State(), Inbound("", "voice", lang="en")).state
     seen, queue = {start.node}, deque([start])
     while queue:
         state = queue.popleft()
@@ -135,7 +135,7 @@ def test_every_answer_is_reachable_by_speech_through_the_menus_and_in_own_words(
     _, flow, lexicon = content
     answers = {n.id for n in flow.nodes.values() if n.type is NodeType.ANSWER}
     assert answers <= reachable(flow, lexicon, "words")
-    start = voice_turn.turn(flow, lexicon, State(), Inbound("", "voice")).state
+    start = voice_turn.turn(flow, lexicon, State(), Inbound("", "voice", lang="en")).state
     for node_id in answers:
         calm = [p for p in flow.nodes[node_id].match["en"] if not lexicon.screen(p.text).crisis]  # "overdose signs"
         phrase = max(calm, key=lambda p: len(p.words)).text

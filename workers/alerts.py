@@ -26,8 +26,12 @@ def _on_call(ctx, escalate: bool) -> list[str]:  # type: ignore[no-untyped-def]
     return numbers
 
 
+LANGUAGE_NAMES = {"es": "Spanish"}  # so a specialist who speaks it calls back
+
+
 def _summary(request: dict[str, object]) -> str:
-    lang = "" if request.get("lang") in (None, "en") else f", speaks {request['lang']}"
+    code = str(request.get("lang") or "en")
+    lang = "" if code == "en" else f", speaks {LANGUAGE_NAMES.get(code, code)}"
     call_only = ", CALL ONLY - do not text" if request.get("call_only") else ""
     return f"{request['reason']}{lang}{call_only}"
 

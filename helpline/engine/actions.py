@@ -10,6 +10,7 @@ class Say:
     """A text for the person: one SMS message, or one ``<Say>`` on a call."""
 
     text: str
+    lang: str | None = None  # read in this language's voice (None: the conversation's language)
 
 
 @dataclass(frozen=True)

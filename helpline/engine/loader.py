@@ -3,6 +3,10 @@
 Cross-checks: every ``goto`` target exists; every node is reachable; no dead end without a way to a person;
 menu keys and words unique in a node; topic phrases not claimed by two nodes; regexes compile; template variables
 known; every text in each declared language; SMS texts within the segment budget; health answers carry review data.
+
+Per language: a variable ``{org_hours}`` in an ``es:`` text takes the value of ``org_hours_es`` when the variables
+have one (settings in both languages), else ``org_hours``; ``max_segments_by_language: {es: 4}`` (flow or node)
+gives a language its own SMS budget, since a text with á, í, ó or ú is sent as UCS-2, 70 characters a segment.
 """
 
 from __future__ import annotations
@@ -72,7 +76,10 @@ class _Builder:
         self.file = file
         self.variables = variables
         self.languages = [str(x) for x in data["languages"]]
+        self.lang_variables = {lang: _variables_in(variables, lang, self.languages) for lang in self.languages}
         self.max_segments = int(data.get("max_segments", DEFAULT_MAX_SEGMENTS))
+        self.max_segments_by_language = {str(k): int(v) for k, v in
+                                         (data.get("max_segments_by_language") or {}).items()}
         self.vocabulary = Vocabulary({k: list(v) for k, v in (data.get("synonyms") or {}).items()})
         self.problems: list[Problem] = []
 
@@ -80,7 +87,18 @@ class _Builder:
         self.problems.append(Problem(self.file, yamlsource.line_of(self.data, path), message, node))
 
     # -- pieces ---------------------------------------------------------------------------------------------
-    def text(self, raw: Any, path: list[Any], node: str | None, max_segments: int | None = None) -> Text:
+    def segment_limit(self, lang: str, node_raw: Any = None) -> int:
+        """The SMS budget of a text in ``lang``: the node's per-language budget, the node's, the flow's per-language
+        budget, then the flow's."""
+        raw = node_raw if isinstance(node_raw, dict) else {}
+        by_lang = raw.get("max_segments_by_language") or {}
+        if lang in by_lang:
+            return int(by_lang[lang])
+        if raw.get("max_segments") is not None:
+            return int(raw["max_segments"])
+        return self.max_segments_by_language.get(lang, self.max_segments)
+
+    def text(self, raw: Any, path: list[Any], node: str | None, node_raw: Any = None) -> Text:
         variants: dict[str, dict[str, str]] = {}
         for lang in self.languages:
             if lang not in raw:
@@ -93,16 +111,17 @@ class _Builder:
                 continue
             by_channel = {"sms": value} if isinstance(value, str) else dict(value)
             rendered = {}
+            variables = self.lang_variables[lang]
             for channel, template in by_channel.items():
                 where = path + [lang] if isinstance(value, str) else path + [lang, channel]
-                bad = templating.problems(template, self.variables)
+                bad = templating.problems(template, variables)
                 for message in bad:
                     self.problem(where, message, node)
                 if bad:
                     continue
-                rendered[channel] = _tidy(templating.render(template, self.variables))
+                rendered[channel] = _tidy(templating.render(template, variables))
                 if channel == Channel.SMS:
-                    self.check_sms(rendered[channel], where, node, max_segments or self.max_segments)
+                    self.check_sms(rendered[channel], where, node, self.segment_limit(lang, node_raw))
             if rendered:
                 rendered.setdefault(Channel.SMS, next(iter(rendered.values())))
                 variants[lang] = rendered
@@ -118,10 +137,15 @@ class _Builder:
             if odd:
                 named = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in odd)
                 verb = "is" if len(odd) == 1 else "are"
+                fix = ("use straight quotes ' \" and a plain dash -" if not all(ch.isalpha() for ch in odd) else
+                       "letters like these are needed in Spanish, so write shorter, or set max_segments_by_language")
                 extra = (f"; {named} {verb} not in the GSM alphabet and send the whole text as UCS-2, "
-                         f"70 characters a segment instead of 160: use straight quotes ' \" and a plain dash -")
+                         f"70 characters a segment instead of 160: {fix}")
             self.problem(where, f"SMS text is {count} segments ({len(text)} characters), more than {limit}{extra}; "
                                 f"shorten it, split it with 'more', or raise the node's max_segments", node)
+
+    def lang_value(self, name: str, lang: str) -> str:
+        return self.lang_variables.get(lang, self.variables).get(name, "")
 
     def phrases(self, raw: Any, path: list[Any], node: str | None) -> dict[str, tuple[Phrase, ...]]:
         if raw is None:
@@ -194,15 +218,14 @@ class _Builder:
     def node(self, node_id: str, raw: Any) -> Node:
         path = ["nodes", node_id]
         kind = NodeType(raw["type"])
-        limit = raw.get("max_segments")
         node = Node(id=node_id, type=kind, line=yamlsource.line_of(self.data, path))
-        node.text = self.text(raw["text"], path + ["text"], node_id, limit)
+        node.text = self.text(raw["text"], path + ["text"], node_id, raw)
         node.options = self.options(raw.get("options"), path + ["options"], node_id)
         node.goto = raw.get("goto")
-        node.more = [self.text(t, path + ["more", i], node_id, limit) for i, t in enumerate(raw.get("more") or [])]
+        node.more = [self.text(t, path + ["more", i], node_id, raw) for i, t in enumerate(raw.get("more") or [])]
         node.match = self.phrases(raw.get("match"), path + ["match"], node_id)
         if "retry" in raw:
-            node.retry = self.text(raw["retry"], path + ["retry"], node_id, limit)
+            node.retry = self.text(raw["retry"], path + ["retry"], node_id, raw)
         if "review" in raw:
             node.review = self.review(raw["review"], path + ["review"], node_id)
         node.save_as = raw.get("save_as")
@@ -292,10 +315,25 @@ class _Builder:
                                  node.id)
 
     def gives_number(self, node: Node) -> bool:
-        numbers = [self.variables.get(f, "") for f in NUMBER_FIELDS] + ["988", "911"]
         assert node.text is not None
-        return all(any(num and num in t for num in numbers)
-                   for by_channel in node.text.variants.values() for t in by_channel.values())
+        for lang, by_channel in node.text.variants.items():
+            numbers = [self.lang_value(f, lang) for f in NUMBER_FIELDS] + ["988", "911"]
+            if not all(any(num and num in t for num in numbers) for t in by_channel.values()):
+                return False
+        return True
+
+
+def _variables_in(variables: Mapping[str, str], lang: str, languages: list[str]) -> dict[str, str]:
+    """The variables a text in ``lang`` sees: ``name_<lang>`` (e.g. ``org_hours_es``) stands in for ``name`` and
+    is not a name of its own; every language suffix is hidden from templates."""
+    suffixes = tuple(f"_{code}" for code in languages)
+    out = {k: v for k, v in variables.items()
+           if not (k.endswith(suffixes) and k.rsplit("_", 1)[0] in variables)}
+    for key, value in variables.items():
+        base = key[: -len(lang) - 1]
+        if key.endswith(f"_{lang}") and base in variables and value:
+            out[base] = value
+    return out
 
 
 def _targets_with_paths(node: Node) -> list[tuple[list[Any], str]]:

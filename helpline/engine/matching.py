@@ -17,6 +17,11 @@ STOPWORDS = frozenset(
     "a an the is are am was were be been to of for on in at it its do does did i im i'm me my you your u ur "
     "can could would should will and or so with about this that there please pls plz hi hello hey just "
     "what whats any some have has had get got if".split()
+    # Spanish function words (matched without accents: "qué" is "que"). None of them is an English word a phrase
+    # here needs; "no", "si" and "sin" are kept because they carry meaning ("sin seguro").
+    + "el la los las un una unos unas de del al y e o en es que por para con se lo le les mi mis tu tus su sus "
+      "este esta esto eso ese esa hay muy pero como yo te nos usted ustedes hola buenas buenos dias tardes noches "
+      "favor porfa porfavor quiero".split()
 )
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                 "six": "6", "seven": "7", "eight": "8", "nine": "9", "zero": "0"}

@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from helpline.engine.step import Run
 
 YES = frozenset("yes y yeah yea yep yup ya sure ok okay k si correct right affirmative fine alright safe good"
-                .split())
-# Negations count as "no" wherever they come first: "not really", "i dont feel safe", "im not ok".
-NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsafe".split())
+                .split()
+                # Spanish, without accents ("sí" is "si"): "claro", "estoy bien", "estoy a salvo", "dale".
+                + "claro bien bueno vale dale correcto salvo seguro segura cierto afirmativo".split())
+# Negations count as "no" wherever they come first: "not really", "i dont feel safe", "im not ok";
+# in Spanish "no" is already here ("no estoy bien"), and "nunca", "tampoco", "nel" join it.
+NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsafe".split()
+               + "nunca tampoco nel negativo".split())
 YES_NO_WORDS = 4  # a yes or no is looked for in the first few words only
 
 

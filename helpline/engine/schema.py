@@ -48,12 +48,18 @@ REVIEW = {
     "required": ["sources", "reviewed_by", "reviewed_on"],
     "additionalProperties": False,
 }
+BY_LANGUAGE_SEGMENTS = {  # e.g. {es: 4}: a language whose accents send texts as UCS-2 gets its own SMS budget
+    "type": "object",
+    "propertyNames": {"pattern": "^[a-z]{2}$"},
+    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10},
+}
 COMMON = {
     "type": {"enum": ["menu", "answer", "question", "callback", "handoff", "end"]},
     "text": TEXT,
     "match": PHRASES,
     "retry": TEXT,
     "max_segments": {"type": "integer", "minimum": 1, "maximum": 10},
+    "max_segments_by_language": BY_LANGUAGE_SEGMENTS,
     "note": {"type": "string"},
 }
 NODE_KINDS: dict[str, dict[str, Any]] = {
@@ -116,6 +122,7 @@ FLOW_SCHEMA: dict[str, Any] = {
         "crisis": ID,
         "max_misses": {"type": "integer", "minimum": 1, "maximum": 5},
         "max_segments": {"type": "integer", "minimum": 1, "maximum": 10},
+        "max_segments_by_language": BY_LANGUAGE_SEGMENTS,
         "keywords": {
             "type": "object",
             "properties": {k: PHRASES for k in ("menu", "back", "help", "more", "person")},

@@ -35,6 +35,21 @@ def interrupt(flow: Flow, state: State, node_id: str, channel: str) -> tuple[Sta
     return run.state, run.actions
 
 
+def reprompt(flow: Flow, state: State, channel: str) -> tuple[State, list[Action]]:
+    """Say again what the conversation waits on (the part of an answer last shown), e.g. in a language just
+    chosen; a conversation not yet started gets the greeting."""
+    run = Run(flow, copy.deepcopy(state), channel)
+    run.state.misses = 0  # what was not understood may have been the language
+    node = flow.nodes.get(run.state.node or "")
+    if node is None:
+        run.enter(flow.start, remember=False)
+        return run.state, run.actions
+    run.say(node.more[run.state.part - 1] if 0 < run.state.part <= len(node.more) else node.text)
+    if node.waits:
+        run.actions.append(run.listen(node))
+    return run.state, run.actions
+
+
 class Run:
     """One step in progress: the state being changed and the actions gathered."""
 
