@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 FRAMES = ("{}", "can you tell me about {}", "i want to know {} please", "{}?", "my son asked about {}")
 # Topic phrases are keyword fragments ("signs overdose", "kratom seizure"); written bare, the few that hold a crisis
 # word are ambiguous and the screen errs to safety on them. Real questions about them stay quiet (tested below).
-EMERGENCY_WORDS = ("overdose", "seizure")
+EMERGENCY_WORDS = ("overdose", "seizure", "sobredosis", "convulsion")
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,7 @@ def test_routine_helpline_questions_raise_no_crisis(routine) -> None:  # type: i
     "what are the signs of an overdose", "signs of an overdose", "can kratom cause a seizure",
     "my son asked about overdose signs", "can you overdose on kratom?", "how do i know if someone is overdosing",
     "where can i get narcan", "is withdrawal dangerous, can you die from it",
+    "cuáles son las señales de una sobredosis", "qué hacer en caso de sobredosis", "se puede tener sobredosis de kratom",
 ])
 def test_questions_about_emergencies_are_information_not_alarms(routine, text) -> None:  # type: ignore[no-untyped-def]
     lexicon, _ = routine
