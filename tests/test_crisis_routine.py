@@ -40,7 +40,8 @@ def test_routine_helpline_questions_raise_no_crisis(routine) -> None:  # type: i
     "what are the signs of an overdose", "signs of an overdose", "can kratom cause a seizure",
     "my son asked about overdose signs", "can you overdose on kratom?", "how do i know if someone is overdosing",
     "where can i get narcan", "is withdrawal dangerous, can you die from it",
-    "cuáles son las señales de una sobredosis", "qué hacer en caso de sobredosis", "se puede tener sobredosis de kratom",
+    "cuáles son las señales de una sobredosis", "qué hacer en caso de sobredosis",
+    "se puede tener sobredosis de kratom",
 ])
 def test_questions_about_emergencies_are_information_not_alarms(routine, text) -> None:  # type: ignore[no-untyped-def]
     lexicon, _ = routine
