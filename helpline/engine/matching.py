@@ -111,18 +111,22 @@ class Vocabulary:
 EXACT, FUZZY = 2, 1
 
 
-def how_found(word: str, message_words: Iterable[str]) -> int:
+def how_found(word: str, message_words: Iterable[str], stems: frozenset[str] | None = None) -> int:
     """:data:`EXACT` when ``word`` (from a phrase) is in the message as written or by stem, :data:`FUZZY` when only
-    as a close misspelling, 0 when not at all."""
+    as a close misspelling, 0 when not at all. ``stems``: the message's words and their stems, when the caller
+    looks up many phrase words in one message (see :func:`rank`)."""
     target = stem(word)
-    limit = _edit_limit(word)
-    fuzzy = False
-    for candidate in message_words:
-        if candidate == word or stem(candidate) == target:
+    if stems is not None:
+        if word in stems or target in stems:
             return EXACT
-        if limit and not fuzzy and within_edits(candidate, word, limit):
-            fuzzy = True
-    return FUZZY if fuzzy else 0
+    else:
+        message_words = tuple(message_words)
+        if any(candidate == word or stem(candidate) == target for candidate in message_words):
+            return EXACT
+    limit = _edit_limit(word)
+    if limit and any(within_edits(candidate, word, limit) for candidate in message_words):
+        return FUZZY
+    return 0
 
 
 def word_found(word: str, message_words: Iterable[str]) -> bool:
@@ -130,7 +134,8 @@ def word_found(word: str, message_words: Iterable[str]) -> bool:
     return how_found(word, message_words) > 0
 
 
-def score(phrase: Phrase, message_words: tuple[str, ...], seen: dict[str, int] | None = None) -> int:
+def score(phrase: Phrase, message_words: tuple[str, ...], seen: dict[str, int] | None = None,
+          stems: frozenset[str] | None = None) -> int:
     """How well ``phrase`` is found in the message: 0 when any of its words is missing, else its weight.
 
     More words found beat fewer; among those, words found as written (or by stem) beat close misspellings, then
@@ -145,7 +150,7 @@ def score(phrase: Phrase, message_words: tuple[str, ...], seen: dict[str, int] |
         else:  # the same phrase words recur across a flow's phrases: look each up once per message
             found = seen.get(word, -1)
             if found < 0:
-                found = seen[word] = how_found(word, message_words)
+                found = seen[word] = how_found(word, message_words, stems)
         if not found:
             return 0
         total += 1000 + (50 if found == EXACT else 0) + len(word)
@@ -157,8 +162,9 @@ def rank(candidates: Iterable[tuple[str, Phrase]],
     """The (target, phrase, score) whose phrase best matches the message, first one on a tie; None when none match."""
     winner, top = None, 0
     seen: dict[str, int] = {}
+    stems = frozenset(message_words) | frozenset(stem(w) for w in message_words)
     for target, phrase in candidates:
-        s = score(phrase, message_words, seen)
+        s = score(phrase, message_words, seen, stems)
         if s > top:
             winner, top = (target, phrase, s), s
     return winner
