@@ -90,8 +90,8 @@ def test_hook_never_overrides_the_rules(rules_only):
     "text",
     [
         "please find a good home for my cat",
-        "i searched how many pills it takes",
-        "i keep thinking about driving off the road on purpose",
+        # "i searched how many pills it takes" and "i keep thinking about driving off the road on purpose" were
+        # here; round 3's rule families (looking up how many, on purpose with any driving verb) now catch them.
     ],
 )
 def test_paraphrases_the_rules_miss(rules_only, with_model, text):
