@@ -45,6 +45,7 @@ from typing import Any, TextIO
 import ahocorasick
 
 from helpline import crisis_model, templating, yamlsource
+from helpline.engine import segments
 from helpline.errors import ContentError, Problem
 
 CHANNELS = ("sms", "voice")
@@ -1099,44 +1100,20 @@ SCHEMA: dict[str, Any] = {
     },
 }
 
-# GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
-_GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 _URL = re.compile(r"https?://|www\.|\.(?:org|com|net|gov)\b", re.IGNORECASE)
 
 
-def sms_septets(text: str) -> int | None:
-    """Length of ``text`` in GSM-7 septets, or None if it has a character outside GSM-7 (it would go as
-    UCS-2)."""
-    n = 0
-    for ch in text:
-        if ch in _GSM_BASIC:
-            n += 1
-        elif ch in _GSM_EXTENDED:
-            n += 2
-        else:
-            return None
-    return n
-
-
-def sms_segments(text: str) -> tuple[str, int, int]:
-    """How ``text`` goes as an SMS: (encoding ``gsm7`` or ``ucs2``, its length in that encoding's units, segments)."""
-    septets = sms_septets(text)
-    if septets is not None:
-        return "gsm7", septets, 1 if septets <= 160 else -(-septets // 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return "ucs2", units, 1 if units <= 70 else -(-units // 67)
+# The SMS arithmetic is the flow validator's (helpline.engine.segments); these names are the lexicon's own use.
+sms_septets = segments.septets
+sms_segments = segments.measure
 
 
 def sms_limit(lang: str, encoding: str) -> int:
     """The most units (septets or UCS-2 characters) an SMS reply in ``lang`` may take."""
-    segments = SMS_SEGMENTS_BY_LANG.get(lang, SMS_MAX_SEGMENTS)
+    count = SMS_SEGMENTS_BY_LANG.get(lang, SMS_MAX_SEGMENTS)
     if encoding == "gsm7":
-        return 160 if segments == 1 else 153 * segments
-    return 70 if segments == 1 else 67 * segments
+        return 160 if count == 1 else 153 * count
+    return 70 if count == 1 else 67 * count
 
 
 def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool | None = None) -> Lexicon:
@@ -1346,7 +1323,7 @@ def _reply_problems(channel: str, template: str, text: str, lang: str = "en") ->
     elif channel == "sms":
         septets = sms_septets(text)
         if septets is None:
-            bad = "".join(sorted({ch for ch in text if ch not in _GSM_BASIC and ch not in _GSM_EXTENDED}))
+            bad = "".join(sorted(segments.non_gsm_chars(text)))
             out.append(f"characters {bad!r} are not GSM-7 (use plain ASCII quotes and dashes)")
         elif septets > SMS_MAX_SEPTETS:
             out.append(
