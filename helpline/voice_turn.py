@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from helpline.crisis import Lexicon
+from helpline.crisis import NO_CRISIS, Lexicon
 from helpline.dialogue import Inbound, Outcome, detect_language, switch_word
 from helpline.dialogue import turn as dialogue_turn
 from helpline.engine import Action, Flow, Listen, RequestCallback, Say, State, Transfer, interrupt
@@ -105,7 +105,13 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
     inbound = dataclasses.replace(inbound, channel="voice", opted_out=False, opt_out_type=None)
     digits = (inbound.digits or "").strip() or None
     node = flow.nodes.get(state.node or "")
-    crisis = bool(inbound.text) and lexicon.screen(inbound.text).crisis
+    heard = inbound.text
+    verdict = lexicon.screen(heard) if heard else NO_CRISIS  # once: the dialogue reuses it for the same words
+    crisis = verdict.crisis
+
+    def decide(state: State, inbound: Inbound) -> Outcome:
+        return dialogue_turn(flow, lexicon, state, inbound, verdict if inbound.text == heard else None)
+
     outcome: Outcome | None = None
     greeting = state.node is None and state.turns == 0 and not inbound.text and not digits
     if greeting and inbound.lang not in flow.languages:
@@ -114,7 +120,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
     if state.node == LANG_NODE:
         chosen, state, inbound, outcome = choose(flow, state, inbound, digits, crisis, open_now)
         if outcome is None:
-            outcome = dialogue_turn(flow, lexicon, state, inbound)
+            outcome = decide(state, inbound)
         if chosen:
             outcome.remember_lang = chosen
         return _finish(outcome, state, opted_out)
@@ -134,7 +140,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
             other = next((lang for lang in flow.languages if lang != state.lang), state.lang)
             inbound = dataclasses.replace(inbound, digits=None, text=SWITCH_TEXT.get(other, other))
     if outcome is None:
-        outcome = dialogue_turn(flow, lexicon, state, inbound)
+        outcome = decide(state, inbound)
     if greeting:
         # A number whose language we know: greeted in it, with the other language offered in its own voice.
         outcome.actions = [*offer_actions(flow, outcome.state.lang), *outcome.actions]
