@@ -180,13 +180,7 @@ def test_spanish_passive_ideation_is_concern(lexicon):
 # --- corpora ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["crisis_es_corpus.yaml", "crisis_es_blind.yaml"])
-def test_spanish_tuning_and_blind_sets_meet_the_targets(lexicon, name):
-    report = evaluate(lexicon, DATA / name)
-    for category, score in report.scores.items():
-        assert score.total >= 15, category
-        assert score.recall >= 0.97, format_report(report)
-    assert report.false_alarm_rate <= 0.03, format_report(report)
+# The Spanish tuning and blind sets are held to the targets in test_crisis_generalisation.py, with the English.
 
 
 def test_spanish_corpora_are_broad():

@@ -26,7 +26,8 @@ def lexicon() -> crisis.Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
-@pytest.mark.parametrize("name", ["crisis_corpus.yaml", "crisis_blind.yaml"])
+@pytest.mark.parametrize("name", ["crisis_corpus.yaml", "crisis_blind.yaml",
+                                  "crisis_es_corpus.yaml", "crisis_es_blind.yaml"])
 def test_tuning_and_blind_sets_meet_the_targets(lexicon, name):
     report = evaluate(lexicon, DATA / name)
     for category, score in report.scores.items():
