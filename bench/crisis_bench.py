@@ -164,8 +164,8 @@ def main() -> None:
     # crises and hard negatives, so nearly every message goes through the full context analysis.
     real = crisis.load_lexicon(path, VARIABLES)
     corpora = args.corpus or [
-        str(ROOT / "tests" / "data" / "crisis_corpus.yaml"),
-        str(ROOT / "tests" / "data" / "crisis_es_corpus.yaml"),
+        str(ROOT / "flows" / "crisis_data" / "crisis_corpus.yaml"),
+        str(ROOT / "flows" / "crisis_data" / "crisis_es_corpus.yaml"),
     ]
     texts = [e.text for corpus in corpora for e in load_corpus(corpus)]
     routine = [t for t in texts if not (v := real.screen(t)).crisis and not v.suppressed]

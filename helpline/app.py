@@ -41,8 +41,13 @@ class Helpline:
 
 def load_content(settings: Settings) -> tuple[Flow, Lexicon]:
     """The flow and crisis lexicon; raises :class:`~helpline.errors.ContentError` so the app refuses to start."""
+    from helpline.understanding.cache import default_folder
+
+    models = default_folder(settings.data_dir)
     flow = load_flow(settings.flows_dir / "main.yaml", settings.variables)
-    lexicon = load_lexicon(settings.flows_dir / "crisis.yaml", settings.variables)
+    flow.model_cache = models
+    lexicon = load_lexicon(settings.flows_dir / "crisis.yaml", settings.variables, cache_dir=models)
+    flow.router  # noqa: B018 - trained (or loaded) now, at start-up, not on the first message
     return flow, lexicon
 
 

@@ -308,31 +308,6 @@ def crisis_check() -> None:
     check_stream(_lexicon(_settings()), sys.stdin, sys.stdout)
 
 
-@crisis.command("eval")
-@click.argument("corpora", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--lang", type=click.Choice(["en", "es"]), default=None,
-              help="With no CORPUS: the tuning corpus of this language (en: crisis_corpus.yaml, "
-                   "es: crisis_es_corpus.yaml).")
-@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object (a list for several corpora).")
-def crisis_eval(corpora: tuple[Path, ...], lang: str | None, as_json: bool) -> None:
-    """Score the screen on labelled corpora (default tests/data/crisis_corpus.yaml, or the --lang one): recall
-    per category and the false-alarm rate; exits non-zero when any is below the targets (recall 0.97, false
-    alarms 3%)."""
-    from helpline.crisis import evaluate, format_report
-
-    data = PROJECT_DIR / "tests" / "data"
-    default = {"en": "crisis_corpus.yaml", "es": "crisis_es_corpus.yaml"}[lang or "en"]
-    lexicon = _lexicon(_settings())
-    reports = [evaluate(lexicon, corpus) for corpus in (corpora or (data / default,))]
-    if as_json:
-        out = [r.as_json() for r in reports]
-        click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
-    else:
-        click.echo("\n".join(format_report(r) for r in reports))
-    if not all(r.meets() for r in reports):
-        sys.exit(1)
-
-
 # -- the queue and the outbox -----------------------------------------------------------------------------------
 @main.group()
 def callbacks() -> None:
@@ -566,6 +541,8 @@ def staff_passwd(name: str) -> None:
         if started:
             started.stop()
 
+
+from helpline import cli_understanding  # noqa: E402,F401 - registers `flows eval` and `crisis eval`
 
 if __name__ == "__main__":
     main()

@@ -9,11 +9,16 @@ from helpline.config import Settings
 from helpline.crisis import load_lexicon
 from helpline.engine import load_flow
 from helpline.errors import ContentError, Problem
+from helpline.understanding import data
 
 
 def kind_of(path: Path) -> str:
-    """'flow', 'lexicon' or 'transcript', from the file's top-level keys."""
+    """'flow', 'lexicon', 'transcript' or 'corpus' (labelled messages), from the file's top-level keys."""
+    if path.suffix == ".jsonl":
+        return "corpus"
     data = yamlsource.load(path)
+    if isinstance(data, list):
+        return "corpus"
     keys = set(data) if isinstance(data, dict) else set()
     if "nodes" in keys:
         return "flow"
@@ -27,7 +32,7 @@ def kind_of(path: Path) -> str:
 
 def check(path: Path, settings: Settings) -> tuple[list[Problem], int]:
     """Every problem in the content at ``path`` and how many files were checked."""
-    files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    files = sorted([*path.rglob("*.yaml"), *path.rglob("*.jsonl")]) if path.is_dir() else [path]
     problems: list[Problem] = []
     for file in files:
         try:
@@ -35,7 +40,9 @@ def check(path: Path, settings: Settings) -> tuple[list[Problem], int]:
             if kind == "flow":
                 load_flow(file, settings.variables)
             elif kind == "lexicon":
-                load_lexicon(file, settings.variables)
+                load_lexicon(file, settings.variables, model=False)  # its training corpora are checked as files
+            elif kind == "corpus":
+                data.read_corpus(file)
             else:
                 transcripts.load(file)
         except ContentError as exc:

@@ -37,14 +37,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 import ahocorasick
 
-from helpline import crisis_model, templating, yamlsource
+from helpline import templating, yamlsource
 from helpline.engine import segments
 from helpline.errors import ContentError, Problem
 
@@ -350,17 +350,25 @@ class Lexicon:
     categories: dict[str, Category]
     languages: tuple[str, ...] = ("en",)
     _engine: _Engine | None = field(default=None, repr=False, compare=False)
-    model: Any = field(default=None, repr=False, compare=False)  # crisis-model hook: helpline/crisis_model.py
+    model: Any = field(default=None, repr=False, compare=False)  # helpline.understanding.crisis_model.CrisisModel
 
-    def screen(self, text: str) -> Verdict:
-        """Screen one whole inbound message (an SMS body or a speech transcript)."""
+    def screen(self, text: str, norm: str | None = None) -> Verdict:
+        """Screen one whole inbound message (an SMS body or a speech transcript): the lexicon's phrases, then the
+        trained model (see :mod:`helpline.understanding.crisis_model`). ``norm``: the message already normalised."""
         if self._engine is None or not text:
             return NO_CRISIS
         verdict = self._engine.screen(text)
-        # crisis-model hook: the statistical second opinion speaks only when the rules found nothing at all
-        if self.model is not None and not verdict.crisis and not verdict.suppressed:
-            return self.model.second_opinion(text) or verdict
+        if self.model is not None:
+            verdict = self.model.combine(text, verdict, norm)
+            if verdict.crisis and verdict.severity is None and verdict.category in self.categories:
+                verdict = replace(verdict, severity=self.categories[verdict.category].severity)
         return verdict
+
+    def rules_only(self, text: str) -> Verdict:
+        """The lexicon's verdict alone (for evaluation: what the phrases find without the model)."""
+        if self._engine is None or not text:
+            return NO_CRISIS
+        return self._engine.screen(text)
 
     def reply(self, category: str, channel: str, lang: str, severity: str | None = None) -> str:
         """The category's reply for a channel and language (falling back to English, then to SMS text).
@@ -1023,6 +1031,14 @@ SCHEMA: dict[str, Any] = {
             "uniqueItems": True,
             "items": {"type": "string", "pattern": "^[a-z]{2}$"},
         },
+        "model": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "threshold": {"type": "number", "minimum": 0.05, "maximum": 0.99},
+                "overrule": {"type": "number", "minimum": 0.05, "maximum": 1.0},
+            },
+        },
         "contractions": _WORD_MAP,
         "slang": _WORD_MAP,
         "fillers": _STRINGS,
@@ -1116,9 +1132,11 @@ def sms_limit(lang: str, encoding: str) -> int:
     return 70 if count == 1 else 67 * count
 
 
-def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool | None = None) -> Lexicon:
+def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool = True,
+                 cache_dir: Path | None = None) -> Lexicon:
     """Load and validate ``flows/crisis.yaml``; raises :class:`~helpline.errors.ContentError` with
-    file:line. ``model``: attach the second opinion (``crisis_model.json`` beside it); None: the default."""
+    file:line. ``model``: attach the trained model (from ``crisis_data/`` beside the lexicon; False: rules only,
+    for evaluation). ``cache_dir``: where trained models are kept between starts."""
     path = Path(path)
     data = yamlsource.load(path)
     file = str(path)
@@ -1129,7 +1147,13 @@ def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool | N
     problems = yamlsource.schema_problems(data, SCHEMA, file)
     yamlsource.raise_if(problems)
     lexicon = _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
-    lexicon.model = crisis_model.model_for(path, model)  # crisis-model hook
+    if model:
+        from helpline.understanding import crisis_model
+
+        settings = data.get("model") or {}
+        lexicon.model = crisis_model.model_for(
+            path, float(settings.get("threshold", crisis_model.DEFAULT_THRESHOLD)),
+            float(settings.get("overrule", crisis_model.DEFAULT_OVERRULE)), cache_dir)
     return lexicon
 
 

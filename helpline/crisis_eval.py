@@ -136,24 +136,11 @@ class EvalReport:
 
 
 def load_corpus(path: str | Path) -> list[Example]:
-    """Read a labelled corpus; a malformed entry is a :class:`ContentError` with ``file:line``."""
-    path = Path(path)
-    data = yamlsource.load(path)
-    yamlsource.raise_if(yamlsource.schema_problems(data, CORPUS_SCHEMA, str(path)))
-    examples = []
-    for i, item in enumerate(data):
-        label = item["label"]
-        labels = (label,) if isinstance(label, str) else tuple(label)
-        examples.append(
-            Example(
-                yamlsource.line_of(data, [i]),
-                str(item["text"]),
-                labels,
-                str(item.get("style", "sms")),
-                str(item.get("kind", "")),
-            )
-        )
-    return examples
+    """Read a labelled corpus (YAML or JSON Lines); a malformed entry is a :class:`ContentError` with
+    ``file:line``."""
+    from helpline.understanding.data import read_corpus
+
+    return [Example(ex.line, ex.text, ex.labels, ex.channel, ex.kind) for ex in read_corpus(path)]
 
 
 def evaluate(lexicon: Lexicon, corpus_path: str | Path) -> EvalReport:

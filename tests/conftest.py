@@ -19,6 +19,9 @@ from helpline.redisdb import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = "+15555550142"
+# Trained models (topic router, crisis model) are kept by content hash in one folder that every test, and every
+# process a test starts, shares: each is trained once per content change, not once per app.
+os.environ.setdefault("HELPLINE_MODEL_CACHE", str(ROOT / "var" / "model-cache"))
 
 
 @pytest.fixture(scope="session")

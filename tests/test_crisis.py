@@ -18,7 +18,7 @@ from helpline.errors import ContentError
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
-CORPUS = ROOT / "tests" / "data" / "crisis_corpus.yaml"
+CORPUS = ROOT / "flows" / "crisis_data" / "crisis_corpus.yaml"
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 

@@ -21,7 +21,7 @@ from helpline.errors import ContentError
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
-DATA = ROOT / "tests" / "data"
+DATA = ROOT / "flows" / "crisis_data"
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 

@@ -17,7 +17,7 @@ from helpline.crisis_eval import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
-DATA = ROOT / "tests" / "data"
+DATA = ROOT / "flows" / "crisis_data"
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 

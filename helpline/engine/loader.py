@@ -26,10 +26,13 @@ from helpline.engine.matching import Phrase, Vocabulary, normalise
 from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priority, Review, Text
 from helpline.engine.schema import FLOW_SCHEMA, NODE_KINDS
 from helpline.errors import ContentError, Problem
+from helpline.understanding.topics import Policy
 
 DEFAULT_MAX_SEGMENTS = 2
 REVIEW_STALE_AFTER = dt.timedelta(days=365)
 NUMBER_FIELDS = ("org_phone", "helpline_number")
+# Messages with fields the engine fills when it says them: "did you mean 1 {first} or 2 {second}?"
+RUNTIME_FIELDS = {("messages", "clarify"): ("first", "second")}
 
 
 def load_flow(path: str | Path, variables: Mapping[str, str], *, today: dt.date | None = None) -> Flow:
@@ -112,6 +115,9 @@ class _Builder:
             by_channel = {"sms": value} if isinstance(value, str) else dict(value)
             rendered = {}
             variables = self.lang_variables[lang]
+            runtime = RUNTIME_FIELDS.get(tuple(path))
+            if runtime:  # filled per message by the engine: kept as written here
+                variables = {**variables, **{name: "{" + name + "}" for name in runtime}}
             for channel, template in by_channel.items():
                 where = path + [lang] if isinstance(value, str) else path + [lang, channel]
                 bad = templating.problems(template, variables)
@@ -160,6 +166,22 @@ class _Builder:
             for i, phrase in enumerate(out[lang]):
                 if not phrase.words:
                     self.problem(path, f"phrase {items[i]!r} has no words to match", node)
+        return out
+
+    def examples(self, raw: Any, path: list[Any], node: str | None) -> dict[str, tuple[str, ...]]:
+        """Router examples per language; an example that reads as the other language is an error."""
+        from helpline.understanding.language import clearly_other
+
+        out: dict[str, tuple[str, ...]] = {}
+        for lang, items in (raw or {}).items():
+            if lang not in self.languages:
+                self.problem(path + [lang], f"language '{lang}' is not declared in 'languages'", node)
+                continue
+            out[lang] = tuple(str(s) for s in items)
+            for i, text in enumerate(out[lang]):
+                other = clearly_other(text, lang)
+                if other:
+                    self.problem(path + [lang, i], f"example {text!r} reads as '{other}', not '{lang}'", node)
         return out
 
     def options(self, raw: Any, path: list[Any], node: str) -> list[Option]:
@@ -211,6 +233,9 @@ class _Builder:
             start=str(data["start"]), person=str(data["person"]), help=str(data["help"]),
             fallback=str(data["fallback"]), crisis=str(data["crisis"]), nodes=nodes, keywords=keywords,
             messages=messages, vocabulary=self.vocabulary, max_misses=int(data.get("max_misses", 2)),
+            intents={name: self.examples(raw.get("examples"), ["intents", name, "examples"], None)
+                     for name, raw in (data.get("intents") or {}).items()},
+            policy=Policy(**(data.get("routing") or {})),
         )
         self.cross_check(flow)
         return flow
@@ -236,6 +261,8 @@ class _Builder:
         node.reason = raw.get("reason")
         node.priority = Priority(raw.get("priority", "routine"))
         node.topic = raw.get("topic")
+        node.title = {str(k): str(v) for k, v in (raw.get("title") or {}).items()}
+        node.examples = self.examples(raw.get("examples"), path + ["examples"], node_id)
         if "pattern" in raw:
             try:
                 re.compile(raw["pattern"])
@@ -269,7 +296,7 @@ class _Builder:
             self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
         # Reachability: from the entry points, plus every node a texter can find by its topic phrases.
         roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis]
-        roots += [n.id for n in nodes.values() if n.match]
+        roots += [n.id for n in nodes.values() if n.match or n.examples]
         seen = _reach(nodes, [r for r in roots if r in nodes])
         for node in nodes.values():
             if node.id not in seen:
@@ -306,6 +333,7 @@ class _Builder:
                     if other != node.id:
                         self.problem(["nodes", node.id, "match"],
                                      f"topic phrase '{p.text}' also belongs to node '{other}'", node.id)
+        self.check_examples(flow)
         today = self.today
         for node in nodes.values():
             if node.type is NodeType.ANSWER and node.review and node.review.reviewed_on:
@@ -313,6 +341,29 @@ class _Builder:
                     self.problem(["nodes", node.id, "review", "reviewed_on"],
                                  f"review from {node.review.reviewed_on} is over a year old: re-review this answer",
                                  node.id)
+
+    def check_examples(self, flow: Flow) -> None:
+        """Enough examples for every answer and intent in every language; no example under two classes."""
+        minimum = int(self.data.get("min_examples", 0))
+        owners: dict[str, tuple[str, list[Any]]] = {}
+        classes: list[tuple[str, list[Any], dict[str, tuple[str, ...]]]] = [
+            (n.id, ["nodes", n.id], n.examples) for n in flow.nodes.values() if n.type is NodeType.ANSWER]
+        classes += [(name, ["intents", name], ex) for name, ex in flow.intents.items()]
+        for name, path, examples in classes:
+            node = name if path[0] == "nodes" else None
+            for lang in self.languages:
+                have = len(examples.get(lang, ()))
+                if have < minimum:
+                    self.problem(path, f"has {have} '{lang}' examples; the router needs at least {minimum} "
+                                       f"(min_examples)", node)
+                for i, text in enumerate(examples.get(lang, ())):
+                    key = normalise(text)
+                    other = owners.setdefault(key, (name, path + ["examples", lang, i]))
+                    if other[0] != name:
+                        self.problem(path + ["examples", lang, i],
+                                     f"example {text!r} is also an example of '{other[0]}': one class each", node)
+        if minimum and "none" not in flow.intents:
+            self.problem(["intents"], "needs a 'none' intent: examples of what this helpline has no answer for")
 
     def gives_number(self, node: Node) -> bool:
         assert node.text is not None

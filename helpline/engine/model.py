@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpline.engine.matching import Phrase, Vocabulary
+
+if TYPE_CHECKING:
+    from helpline.understanding.topics import Policy, Router
 
 
 class Channel(StrEnum):
@@ -81,6 +86,8 @@ class Node:
     reason: str | None = None
     priority: Priority = Priority.ROUTINE
     topic: str | None = None
+    title: dict[str, str] = field(default_factory=dict)  # lang -> short name, for "did you mean ...?"
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> phrasings for the router
 
     @property
     def waits(self) -> bool:
@@ -117,10 +124,51 @@ class Flow:
     messages: dict[str, Text]
     vocabulary: Vocabulary
     max_misses: int = 2
+    intents: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # person / none -> lang -> texts
+    policy: Policy | None = None
+    model_cache: Path | None = field(default=None, repr=False, compare=False)  # where a trained router is kept
+    _router: Router | None = field(default=None, repr=False, compare=False)
 
     @property
     def default_lang(self) -> str:
         return self.languages[0]
+
+    def training_examples(self) -> dict[str, dict[str, list[str]]]:
+        """Every router class and its examples per language: answer nodes (``examples`` and ``match`` phrases,
+        ``title``), the ``person`` intent (with the person keywords) and ``none``."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for node in self.nodes.values():
+            if node.type is not NodeType.ANSWER:
+                continue
+            by_lang = out.setdefault(node.id, {})
+            for lang in self.languages:
+                texts = list(node.examples.get(lang, ())) + [p.text for p in node.match.get(lang, ())]
+                if lang in node.title:
+                    texts.append(node.title[lang])
+                by_lang[lang] = texts
+        for name, by_lang in self.intents.items():
+            for lang, texts in by_lang.items():
+                out.setdefault(name, {}).setdefault(lang, []).extend(texts)
+        for lang, phrases in self.keywords.get("person", {}).items():
+            out.setdefault("person", {}).setdefault(lang, []).extend(phrases)
+        return out
+
+    @property
+    def router(self) -> Router:
+        """The topic router trained from this flow's examples (built on first use; cached by their hash)."""
+        if self._router is None:
+            from helpline.understanding import topics
+
+            examples = topics.flow_examples(self.training_examples())
+            everyday = Path(self.path).parent / topics.EVERYDAY
+            self._router = topics.router_for(examples, self.policy or topics.Policy(), everyday, self.model_cache)
+        return self._router
+
+    def title_of(self, node_id: str, lang: str) -> str:
+        node = self.nodes.get(node_id)
+        if node is None:
+            return node_id
+        return node.title.get(lang) or node.title.get(self.default_lang) or node.topic or node_id.replace("_", " ")
 
     def topics(self, lang: str) -> list[tuple[str, Phrase]]:
         """Every (node id, phrase) that can be found from anywhere in the conversation, in file order."""

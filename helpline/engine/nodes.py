@@ -57,10 +57,13 @@ class WithOptions:
         found = matching.rank(candidates, words)
         if not found:
             return False
-        # An option's word loses to a topic that explains more of the message: "how long does withdrawal last"
-        # at the main menu is the withdrawal timeline, not the withdrawal menu.
-        topic = run.topic_for(text)
-        run.enter(topic[0] if topic and topic[2] > found[2] else found[0])
+        # An option's word loses to a confident topic when the message says more than the option's words: "how
+        # long does withdrawal last" at the main menu is the withdrawal timeline, not the withdrawal menu.
+        if len(found[1].words) < len(set(words) - matching.STOPWORDS):
+            route = run.topic_for(text)
+            if route.kind == "answer" and route.targets[0] != found[0]:
+                return run.find_topic(text, route)
+        run.enter(found[0])
         return True
 
 

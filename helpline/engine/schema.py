@@ -53,6 +53,17 @@ BY_LANGUAGE_SEGMENTS = {  # e.g. {es: 4}: a language whose accents send texts as
     "propertyNames": {"pattern": "^[a-z]{2}$"},
     "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10},
 }
+# Examples per language for the topic router: real phrasings, one a line (helpline/understanding/topics.py).
+EXAMPLES = {
+    "type": "object",
+    "propertyNames": {"pattern": "^[a-z]{2}$"},
+    "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}},
+}
+TITLE = {  # a topic's short name per language, for "Did you mean 1 ... or 2 ...?"
+    "type": "object",
+    "propertyNames": {"pattern": "^[a-z]{2}$"},
+    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 60},
+}
 COMMON = {
     "type": {"enum": ["menu", "answer", "question", "callback", "handoff", "end"]},
     "text": TEXT,
@@ -71,6 +82,8 @@ NODE_KINDS: dict[str, dict[str, Any]] = {
             "more": {"type": "array", "items": TEXT},
             "options": {"type": "array", "items": OPTION},
             "topic": {"type": "string"},
+            "title": TITLE,
+            "examples": EXAMPLES,
         },
     },
     "question": {
@@ -135,6 +148,25 @@ FLOW_SCHEMA: dict[str, Any] = {
             "required": ["no_match"],
             "additionalProperties": TEXT,
         },
+        "intents": {  # what people ask for that is not an answer node: a person; none of the topics
+            "type": "object",
+            "properties": {
+                name: {"type": "object", "properties": {"examples": EXAMPLES}, "required": ["examples"],
+                       "additionalProperties": False}
+                for name in ("person", "none")
+            },
+            "additionalProperties": False,
+        },
+        "routing": {  # the topic router's policy (helpline/understanding/topics.py: Policy)
+            "type": "object",
+            "properties": {
+                "confident": {"type": "number", "minimum": 0.05, "maximum": 0.99},
+                "close": {"type": "number", "minimum": 0.01, "maximum": 0.9},
+                "context_boost": {"type": "number", "minimum": 1, "maximum": 20},
+            },
+            "additionalProperties": False,
+        },
+        "min_examples": {"type": "integer", "minimum": 0, "maximum": 1000},
         "synonyms": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}},

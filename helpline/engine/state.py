@@ -21,6 +21,7 @@ class State:
     vars: dict[str, str] = field(default_factory=dict)     # what questions gathered (name, best time)
     topics: list[str] = field(default_factory=list)        # answers visited, for the callback summary
     turns: int = 0
+    choices: list[str] = field(default_factory=list)       # "did you mean 1 ... or 2 ...?": the two node ids
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

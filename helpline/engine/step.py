@@ -9,6 +9,8 @@ from helpline.engine.actions import Action, Listen, Say
 from helpline.engine.model import Flow, Node, Text
 from helpline.engine.nodes import REGISTRY
 from helpline.engine.state import HISTORY_LIMIT, Event, State
+from helpline.understanding.normalise import normalise
+from helpline.understanding.topics import Route
 
 MAX_CHAIN = 8  # nodes entered in one step; a longer chain is a loop the validator should have caught
 
@@ -21,6 +23,9 @@ def step(flow: Flow, state: State, event: Event) -> tuple[State, list[Action]]:
         run.state.lang = flow.default_lang
     text = event.digits if event.digits else event.text
     node = flow.nodes.get(run.state.node or "")
+    choices, run.state.choices = run.state.choices, []
+    if choices and run.choose(choices, text):
+        return run.state, run.actions
     if node is None:
         run.start(text)
     else:
@@ -97,16 +102,54 @@ class Run:
                 self.state.topics = []
                 return
 
-    def topic_for(self, text: str) -> tuple[str, matching.Phrase, int] | None:
-        """The answer whose topic phrases best fit the person's own words, with its score; None when none fits."""
-        return matching.rank(self.flow.topics(self.state.lang), self.flow.vocabulary.message(text))
+    def context(self) -> list[str]:
+        """What the conversation is about now: the answers the current menu (or the menu an answer was reached
+        from) offers. The router weighs them more ("how long does it last" in the kratom menu)."""
+        out: list[str] = []
+        for node_id in (self.state.node, *(self.state.history[-1:])):
+            node = self.flow.nodes.get(node_id or "")
+            if node is not None and node.options:
+                out += [o.goto for o in node.options]
+                break
+        return out
 
-    def find_topic(self, text: str) -> bool:
-        """Answer a question asked in the person's own words, from anywhere; False when nothing fits."""
-        found = self.topic_for(text)
-        if not found:
+    def topic_for(self, text: str) -> Route:
+        """The router's decision on the person's own words: an answer, two to choose from, or unknown."""
+        return self.flow.router.route(normalise(text), self.context())
+
+    def find_topic(self, text: str, route: Route | None = None) -> bool:
+        """Answer a question asked in the person's own words, from anywhere: the answer when the router is
+        confident, "did you mean 1 ... or 2 ...?" when two are close; False when it does not know."""
+        route = route or self.topic_for(text)
+        if route.kind == "answer":
+            target = route.targets[0]
+            self.enter(self.flow.person if target == "person" else target)
+            return True
+        if route.kind == "clarify" and "clarify" in self.flow.messages:
+            self.clarify(route.targets)
+            return True
+        return False
+
+    def clarify(self, targets: tuple[str, ...]) -> None:
+        lang = self.state.lang
+        titles = [self.flow.title_of(self.flow.person if t == "person" else t, lang) if t != "person"
+                  else self.flow.title_of(self.flow.person, lang) for t in targets]
+        template = self.flow.messages["clarify"].get(lang, self.channel, self.flow.default_lang)
+        self.actions.append(Say(template.replace("{first}", titles[0]).replace("{second}", titles[1])))
+        self.state.choices = list(targets)
+        if self.state.node is None:
+            self.state.node = self.flow.start
+        node = self.flow.nodes[self.state.node]
+        self.actions.append(Listen(node.id, ("1", "2"), tuple(titles)))
+
+    def choose(self, choices: list[str], text: str) -> bool:
+        """The answer to "did you mean 1 ... or 2 ...?": a key, or the words of one of the titles."""
+        norm = matching.NUMBER_WORDS.get(normalise(text), normalise(text)).rstrip(" )")
+        index = {"1": 0, "2": 1}.get(norm)
+        if index is None:
             return False
-        self.enter(found[0])
+        target = choices[index]
+        self.enter(self.flow.person if target == "person" else target)
         return True
 
     def listen(self, node: Node) -> Listen:
@@ -140,7 +183,7 @@ class Run:
         elif keyword == "person":
             self.enter(self.flow.person)
         elif not REGISTRY[node.type].handle(self, node, text) and not self.find_topic(text):
-            self.miss(node)
+            self.miss(node, text)
 
     def keyword(self, text: str, node: Node | None) -> str | None:
         """A global keyword: MENU, BACK, HELP, MORE as the whole message; a request for a person anywhere in it
@@ -172,10 +215,13 @@ class Run:
         else:
             self.miss(node)
 
-    def miss(self, node: Node) -> None:
+    def miss(self, node: Node, text: str = "") -> None:
+        """Not understood. A question in several words that no topic answers gets an honest "I don't have an
+        answer to that" (with a call offer); anything else the node's retry or "sorry, I didn't understand"."""
         self.state.misses += 1
         if self.state.misses > self.flow.max_misses:
             self.enter(self.flow.fallback)
             return
-        self.say(node.retry or self.flow.messages["no_match"])
+        asked = len(normalise(text).split()) >= 3 and "no_answer" in self.flow.messages and node.retry is None
+        self.say(self.flow.messages["no_answer"] if asked else node.retry or self.flow.messages["no_match"])
         self.actions.append(self.listen(node))
