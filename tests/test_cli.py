@@ -161,12 +161,15 @@ def test_callbacks_list_in_working_order_masked_unless_revealed(tmp_path, redis_
     assert rows[1]["gathered"]["name"] == "Al" and rows[0]["due"] > rows[0]["created"]
 
 
-def test_crisis_eval_prints_recall_per_category_and_meets_targets() -> None:
-    result = CliRunner().invoke(main, ["crisis", "eval"])
+def test_crisis_eval_prints_recall_per_category_language_and_channel() -> None:
+    corpus = ROOT / "flows" / "crisis_data" / "crisis_corpus.yaml"
+    result = CliRunner().invoke(main, ["crisis", "eval", str(corpus), "--max-false-alarms", "0.1"])
     assert result.exit_code == 0, result.output
-    for category in ("overdose", "suicide"):
-        assert category in result.output
-    assert "false alarms" in result.output and "targets met" in result.output
+    for part in ("overdose", "suicide", "en", "sms", "speech", "false alarms: hard negatives"):
+        assert part in result.output
+    as_json = CliRunner().invoke(main, ["crisis", "eval", str(corpus), "--json", "--max-false-alarms", "0.1"])
+    report = json.loads(as_json.output)[0]
+    assert report["rates"]["crisis"] >= 0.95 and report["counts"]["crisis:overdose"][1] > 50
 
 
 def test_crisis_eval_fails_below_target(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -478,6 +478,9 @@ def test_screen_never_fails_on_any_text(lexicon, text):
     verdict = lexicon.screen(text)
     assert isinstance(verdict.crisis, bool)
     for m in verdict.matches:
+        if m.rule == "model":  # the model's evidence is its strongest features, not a span of the text
+            assert m.text
+            continue
         assert text[m.span[0] : m.span[1]] == m.text
 
 

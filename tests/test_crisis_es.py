@@ -11,10 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from helpline import crisis
-from helpline.cli import main
 from helpline.crisis import evaluate, format_report, load_lexicon
 from helpline.crisis_eval import load_corpus
 from helpline.errors import ContentError
@@ -225,17 +223,6 @@ def _tokens(engine, text):
     toks = crisis._Tokens()
     engine._fill(toks, engine._raw_tokens(text))
     return toks
-
-
-def test_crisis_eval_takes_several_corpora_and_a_language():
-    result = CliRunner().invoke(main, ["crisis", "eval", "--lang", "es"])
-    assert result.exit_code == 0, result.output
-    assert "crisis_es_corpus.yaml" in result.output and "targets met" in result.output
-    both = CliRunner().invoke(
-        main, ["crisis", "eval", str(DATA / "crisis_es_blind.yaml"), str(DATA / "crisis_corpus.yaml")]
-    )
-    assert both.exit_code == 0, both.output
-    assert both.output.count("targets met") == 2
 
 
 # --- replies ------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from helpline.engine.matching import Phrase, Vocabulary
 
 if TYPE_CHECKING:
-    from helpline.understanding.topics import Policy, Router
+    from helpline.understanding.topics import Policy, Route, Router
 
 
 class Channel(StrEnum):
@@ -154,11 +154,16 @@ class Flow:
         return out
 
     @property
-    def router(self) -> Router:
-        """The topic router trained from this flow's examples (built on first use; cached by their hash)."""
+    def router(self) -> Router | PhraseRouter:
+        """The topic router trained from this flow's examples (built on first use; cached by their hash). A flow
+        with no ``examples:`` at all (a small test flow) routes by its ``match:`` phrases instead: a classifier
+        learnt from two phrases a node would guess, where the phrases are exact."""
         if self._router is None:
             from helpline.understanding import topics
 
+            if not any(n.examples for n in self.nodes.values()):
+                self._router = PhraseRouter(self)
+                return self._router
             examples = topics.flow_examples(self.training_examples())
             everyday = Path(self.path).parent / topics.EVERYDAY
             self._router = topics.router_for(examples, self.policy or topics.Policy(), everyday, self.model_cache)
@@ -173,3 +178,18 @@ class Flow:
     def topics(self, lang: str) -> list[tuple[str, Phrase]]:
         """Every (node id, phrase) that can be found from anywhere in the conversation, in file order."""
         return [(node.id, p) for node in self.nodes.values() for p in node.match.get(lang, ())]
+
+
+class PhraseRouter:
+    """Routing by ``match:`` phrases (every word of a phrase found in the message), for flows without examples."""
+
+    def __init__(self, flow: Flow):
+        self.flow = flow
+
+    def route(self, norm: str, context: object = (), lang: str | None = None) -> Route:
+        from helpline.engine.matching import rank
+        from helpline.understanding.topics import Route
+
+        lang = lang or self.flow.default_lang
+        found = rank(self.flow.topics(lang), self.flow.vocabulary.message(norm))
+        return Route("answer", (found[0],), 1.0) if found else Route("unknown")

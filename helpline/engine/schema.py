@@ -163,6 +163,7 @@ FLOW_SCHEMA: dict[str, Any] = {
                 "confident": {"type": "number", "minimum": 0.05, "maximum": 0.99},
                 "close": {"type": "number", "minimum": 0.01, "maximum": 0.9},
                 "context_boost": {"type": "number", "minimum": 1, "maximum": 20},
+                "one_word": {"type": "number", "minimum": 0.05, "maximum": 0.99},
             },
             "additionalProperties": False,
         },

@@ -6,7 +6,7 @@ import copy
 
 from helpline.engine import matching
 from helpline.engine.actions import Action, Listen, Say
-from helpline.engine.model import Flow, Node, Text
+from helpline.engine.model import Flow, Node, PhraseRouter, Text
 from helpline.engine.nodes import REGISTRY
 from helpline.engine.state import HISTORY_LIMIT, Event, State
 from helpline.understanding.normalise import normalise
@@ -115,7 +115,10 @@ class Run:
 
     def topic_for(self, text: str) -> Route:
         """The router's decision on the person's own words: an answer, two to choose from, or unknown."""
-        return self.flow.router.route(normalise(text), self.context())
+        router = self.flow.router
+        if isinstance(router, PhraseRouter):
+            return router.route(text, lang=self.state.lang)
+        return router.route(normalise(text), self.context())
 
     def find_topic(self, text: str, route: Route | None = None) -> bool:
         """Answer a question asked in the person's own words, from anywhere: the answer when the router is

@@ -6,8 +6,9 @@ ways people say it that no phrase lists. How the two combine (:meth:`CrisisModel
 
 * the lexicon fires: its verdict stands (the model's view is added to the explanation when it agrees);
 * the lexicon found nothing: the model raises a crisis when P(crisis) >= ``threshold``;
-* the lexicon found a phrase but set it aside (negated, past, a question, benign): the model overrules that only
-  when P(crisis) >= ``overrule`` (when in doubt, it is a crisis; but "can you overdose on kratom?" is not).
+* the lexicon found a phrase but set it aside as past, a question or benign: the model overrules that only when
+  P(crisis) >= ``overrule`` (when in doubt, it is a crisis; but "can you overdose on kratom?" is not); a phrase
+  set aside only as negated ("I'm not suicidal") is never overruled.
 
 Both numbers live in ``flows/crisis.yaml`` under ``model:`` and were chosen by cross-validation
 (``helpline crisis eval --cv``); docs/understanding.md has the figures. A model verdict's ``matches`` carry
@@ -31,9 +32,13 @@ if TYPE_CHECKING:
 
 RULE = "model"
 DATA_DIR = "crisis_data"  # beside flows/crisis.yaml
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.75
 DEFAULT_OVERRULE = 0.9
 C = 10.0
+# The model alone does not speak on fewer than three words of two or more letters ("idk", "no", "dunno" after
+# "are you safe?", "00:00"): there a single heavy feature decides. Short crises ("hes blue", "od help") are the
+# lexicon's firm phrases.
+MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -86,18 +91,30 @@ class CrisisModel:
         """The screen's verdict once the model has been heard (see the module's docstring)."""
         from helpline.crisis import Match, Verdict
 
-        if not text.strip():
-            return verdict
         norm = normalise(text) if norm is None else norm
-        if not norm:
+        if verdict.crisis or not speaks(verdict, norm):
             return verdict
         view = self.opinion(norm, explain=False)
-        bar = self.overrule if verdict.suppressed else self.threshold
-        if verdict.crisis or view.p_crisis < bar:
+        if not raises(verdict, view.p_crisis, self.threshold, self.overrule):
             return verdict
         features = self.linear.strongest(norm, view.category, data.NONE)
         why = Match(view.category, f"model p={view.p_crisis:.2f}", RULE, ", ".join(features) or norm[:40])
         return Verdict(True, view.category, None, (why,), verdict.suppressed)
+
+
+def speaks(verdict: Verdict, norm: str) -> bool:
+    """Whether the model is asked at all: not on a lexicon hit, not on fewer than :data:`MIN_WORDS` words, not
+    when the lexicon set a phrase aside only as negated ("i'm not suicidal", "no me quiero morir")."""
+    if verdict.crisis:
+        return False
+    if verdict.suppressed and all(m.reason == "negated" for m in verdict.suppressed):
+        return False
+    return sum(1 for w in norm.split() if len(w) > 1 and not w.isdigit()) >= MIN_WORDS
+
+
+def raises(verdict: Verdict, p_crisis: float, threshold: float, overrule: float) -> bool:
+    """Whether P(crisis) is enough: ``overrule`` to overrule a phrase set aside, else ``threshold``."""
+    return p_crisis >= (overrule if verdict.suppressed else threshold)
 
 
 def training_files(flows_dir: Path) -> list[Path]:

@@ -79,7 +79,8 @@ def read_corpus(path: str | Path, *, default_lang: str | None = None) -> list[La
         raw = row.get("label")
         labels = tuple(raw) if isinstance(raw, list) else (raw,)
         if not labels or any(lab not in LABELS for lab in labels):
-            problems.append(Problem(str(path), number, f"label {raw!r} is not one of {', '.join(LABELS)}"))
+            bad = next(lab for lab in labels if lab not in LABELS)
+            problems.append(Problem(str(path), number, f"unknown label {bad!r}; labels are {', '.join(LABELS)}"))
             continue
         also = row.get("also")
         if also in CATEGORIES and also not in labels:

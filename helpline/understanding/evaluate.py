@@ -103,8 +103,9 @@ def crisis_cv(lexicon: Lexicon, examples: Sequence[data.Labelled], folds: int = 
     for t in grid:
         score = CrisisScore(f"cross-validation ({folds} folds), threshold {t}, overrule {overrule}")
         for ex, verdict, p in zip(examples, rules, p_crisis, strict=True):
-            bar = overrule if verdict.suppressed else t
-            score.add(ex, verdict.crisis or p >= bar)
+            model_says = (crisis_model.speaks(verdict, normalise(ex.text))
+                          and crisis_model.raises(verdict, p, t, overrule))
+            score.add(ex, verdict.crisis or model_says)
         out[t] = score
     return out
 

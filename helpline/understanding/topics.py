@@ -41,6 +41,8 @@ class Policy:
     confident: float = 0.5
     close: float = 0.2
     context_boost: float = 3.0
+    # One word says little ("si", "no", "what"): it is answered only when the router is very sure ("detox").
+    one_word: float = 0.85
 
 
 @dataclass(frozen=True)
@@ -106,16 +108,18 @@ class Router:
         if not norm:
             return Route("unknown")
         proba = self.probabilities(norm, context)
-        return self.decide(proba)
+        return self.decide(proba, words=len(norm.split()))
 
-    def decide(self, proba: np.ndarray) -> Route:
+    def decide(self, proba: np.ndarray, words: int = 2) -> Route:
         order = np.argsort(-proba)[:3]
         ranked = tuple((self.classes[i], float(proba[i])) for i in order)
         (first, p1), (second, p2) = ranked[0], ranked[1]
         if first == NONE:
             return Route("unknown", (), p1, ranked)
-        if p1 >= self.policy.confident:
+        if p1 >= (self.policy.one_word if words == 1 else self.policy.confident):
             return Route("answer", (first,), p1, ranked)
+        if words == 1:
+            return Route("unknown", (), p1, ranked)
         if second != NONE and p2 >= self.policy.close and p1 + p2 >= self.policy.confident:
             return Route("clarify", (first, second), p1, ranked)
         return Route("unknown", (), p1, ranked)
