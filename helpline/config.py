@@ -42,6 +42,11 @@ class Settings:
     org_name: str = "Example Recovery Center"
     org_phone: str = "+15555550100"
     org_hours: str = "Mon-Fri 8am-8pm, Sat-Sun 9am-5pm"
+    # -- the centre itself, for "when are you open" and "can I come in today" (never literals in the flow) --
+    org_address: str = "100 Example Street, Springfield"  # fictional: set the real address before going live
+    org_open_hours: str | None = None     # when the centre's doors are open; default ORG_HOURS
+    org_walk_ins: bool = False            # True: people may come in without an appointment during ORG_OPEN_HOURS
+    org_admits_minors: bool = False       # True: the centre treats people under 18
     helpline_number: str = "+15555550199"
     staff_alert_numbers: tuple[str, ...] = ()
     supervisor_alert_numbers: tuple[str, ...] = ()
@@ -75,6 +80,7 @@ class Settings:
     # -- Spanish (texts with {org_name} and {org_hours} in es:, the Spanish voice) --
     org_name_es: str | None = None        # the organisation's name in Spanish texts; default ORG_NAME
     org_hours_es: str | None = None       # default: BUSINESS_HOURS written in Spanish
+    org_open_hours_es: str | None = None  # ORG_OPEN_HOURS in Spanish texts; default ORG_HOURS_ES's value
     voice_es: str = "Polly.Lupe"          # the <Say> voice for Spanish (a US Spanish Polly voice)
     voice_language_es: str = "es-US"      # <Say> and <Gather> language for Spanish
     extra: dict[str, str] = field(default_factory=dict)
@@ -105,14 +111,29 @@ class Settings:
             "helpline_number": display_number(self.helpline_number, self.default_region),
             "org_name_es": self.org_name_es or self.org_name,
             "org_hours_es": self.org_hours_es or spanish_hours(self.business_hours),
+            "org_address": self.org_address,
+            "org_open_hours": self.org_open_hours or self.org_hours,
+            "org_open_hours_es": (self.org_open_hours_es or self.org_open_hours_es_default),
+            "org_walk_in": WALK_IN_TEXT[self.org_walk_ins]["en"],
+            "org_walk_in_es": WALK_IN_TEXT[self.org_walk_ins]["es"],
+            "org_minors": MINORS_TEXT[self.org_admits_minors]["en"],
+            "org_minors_es": MINORS_TEXT[self.org_admits_minors]["es"],
         }
+
+    @property
+    def org_open_hours_es_default(self) -> str:
+        """ORG_OPEN_HOURS for Spanish texts when ORG_OPEN_HOURS_ES is not set: the Spanish callback hours, unless
+        ORG_OPEN_HOURS was set on its own (then that value: a mixed-language text beats a wrong one)."""
+        if self.org_open_hours:
+            return self.org_open_hours
+        return self.org_hours_es or spanish_hours(self.business_hours)
 
     def variables_in(self, lang: str) -> dict[str, str]:
         """The content variables as a text in ``lang`` sees them (``{org_hours}`` in Spanish for ``es``)."""
-        out = {k: v for k, v in self.variables.items() if not k.endswith("_es")}
+        variables = self.variables
+        out = {k: v for k, v in variables.items() if not k.endswith("_es")}
         if lang == "es":
-            out.update(org_name=self.org_name_es or self.org_name,
-                       org_hours=self.org_hours_es or spanish_hours(self.business_hours))
+            out.update({k[:-3]: v for k, v in variables.items() if k.endswith("_es") and k[:-3] in out})
         return out
 
     def voice_for(self, lang: str) -> tuple[str, str]:
@@ -121,6 +142,21 @@ class Settings:
             return self.voice_es, self.voice_language_es
         return self.voice, self.voice_language
 
+
+# What a text says for the yes/no settings ORG_WALK_INS and ORG_ADMITS_MINORS ({org_walk_in}, {org_minors}).
+# Facts about this centre only; written with the content team, in both languages, with the same facts.
+WALK_IN_TEXT = {
+    True: {"en": "You can walk in without an appointment during those hours.",
+           "es": "Puede venir sin cita en ese horario."},
+    False: {"en": "Please call or text first so we can set a time: we don't take walk-ins.",
+            "es": "Llame o escriba antes para fijar una hora: no atendemos sin cita."},
+}
+MINORS_TEXT = {
+    True: {"en": "We treat teens too, with a parent or guardian involved.",
+           "es": "También atendemos a adolescentes, con su padre, madre o tutor."},
+    False: {"en": "Our program is for adults (18+), but our team can help you find care for a teen.",
+            "es": "Nuestro programa es para adultos (18+), pero le ayudamos a buscar atención para menores."},
+}
 
 SPANISH_DAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
 
@@ -177,6 +213,11 @@ ENV_VARS = {
     "ORG_NAME": "org_name",
     "ORG_PHONE": "org_phone",
     "ORG_HOURS": "org_hours",
+    "ORG_ADDRESS": "org_address",
+    "ORG_OPEN_HOURS": "org_open_hours",
+    "ORG_OPEN_HOURS_ES": "org_open_hours_es",
+    "ORG_WALK_INS": "org_walk_ins",
+    "ORG_ADMITS_MINORS": "org_admits_minors",
     "HELPLINE_NUMBER": "helpline_number",
     "STAFF_ALERT_NUMBERS": "staff_alert_numbers",
     "SUPERVISOR_ALERT_NUMBERS": "supervisor_alert_numbers",
@@ -268,6 +309,14 @@ def _validate(values: dict[str, object]) -> Settings:
                     raise ValueError
             except ValueError:
                 errors.append(f"{names[key]}: {value!r} is not a positive whole number")
+        elif key in ("org_walk_ins", "org_admits_minors"):
+            text = str(value).strip().lower()
+            if text in ("on", "true", "1", "yes"):
+                out[key] = True
+            elif text in ("off", "false", "0", "no"):
+                out[key] = False
+            else:
+                errors.append(f"{names[key]}: {value!r} must be 'yes' or 'no'")
         elif key == "signature_check":
             text = str(value).strip().lower()
             if text in ("on", "true", "1", "yes"):
