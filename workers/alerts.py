@@ -12,6 +12,7 @@ import logging
 
 from helpline import callbacks
 from helpline.logs import mask
+from helpline.metrics import count_alert
 from helpline.outbound import OptedOut
 from workers.context import job_context
 
@@ -94,6 +95,11 @@ def _send_all(ctx, key: str, numbers: list[str], body: str, kind: str) -> int:  
         try:
             ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
             sent += 1
+            count_alert(ctx.conn, "sent")
         except OptedOut:
+            count_alert(ctx.conn, "opted_out")
             log.error("on-call number %s has opted out of texts from the helpline number: not alerted", mask(number))
+        except Exception:
+            count_alert(ctx.conn, "failed")  # the job fails and RQ retries it (ALERT_RETRY)
+            raise
     return sent
