@@ -37,11 +37,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check helpline workers tests bench
 
 # The lock files: requirements/main.txt (the production image) and requirements/dev.txt (make, CI: plus the
-# `local` and `dev` extras). Run after changing a dependency in pyproject.toml, or to take newer versions.
+# `local` and `dev` extras, held to main.txt's versions). Run after changing a dependency in pyproject.toml, or to take newer versions.
 lock: $(BIN)/.installed
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --output-file requirements/main.txt pyproject.toml
-	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra local --extra dev --output-file requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra local --extra dev --constraint requirements/main.txt \
+		--output-file requirements/dev.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
