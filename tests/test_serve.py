@@ -27,7 +27,7 @@ def server(tmp_path_factory, redis_url):  # type: ignore[no-untyped-def]
     port = free_port()
     log = tmp / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ORG_", "STAFF_", "PROMETHEUS_"))}
-    env.update(REDIS_URL=redis_url, HELPLINE_DATA_DIR=str(tmp / "data"), LOG_LEVEL="INFO",
+    env.update(REDIS_URL=redis_url, HELPLINE_DATA_DIR=str(tmp / "data"), LOG_LEVEL="INFO", LOG_FORMAT="json",
                PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
     with log.open("wb") as out:
         proc = subprocess.Popen([str(BIN / "helpline"), "serve", "--port", str(port), "--workers", "2"], env=env,
@@ -83,7 +83,9 @@ def test_metrics_add_up_across_gunicorn_workers(server, conn) -> None:  # type: 
     assert sms_count() - before == 12
 
 
-def test_the_access_log_masks_numbers_in_paths_and_drops_queries(server) -> None:  # type: ignore[no-untyped-def]
+def test_the_access_log_masks_numbers_in_paths_drops_queries_and_follows_log_format(server) -> None:  # type: ignore[no-untyped-def]
+    import json
+
     base, _port, log, _settings = server
     requests.get(base + "/staff/requests/open:+15555550121/claim?To=%2B15555550122&x=1", timeout=5)
     requests.get(base + "/staff/requests/open:%2B15555550123", timeout=5)
@@ -95,3 +97,8 @@ def test_the_access_log_masks_numbers_in_paths_and_drops_queries(server) -> None
     for number in ("5555550121", "5555550122", "5555550123"):
         assert number not in text, number
     assert "To=" not in text
+    records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    access = [r for r in records if r["logger"] == "gunicorn.access"]
+    paths = [(r["method"], r["path"]) for r in access]
+    assert ("GET", "/staff/requests/open:+1******0121/claim") in paths, paths[-4:]
+    assert any(r["logger"] == "helpline.app" for r in records)  # the app's own lines are JSON too
