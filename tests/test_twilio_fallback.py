@@ -3,12 +3,18 @@ with the emergency numbers and the staffed number (a call is put through to it),
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from helpline.cli import main
 from tests.conftest import ROOT, parse_twiml
 
 ENV = {"ORG_PHONE": "+15555550177", "ORG_NAME": "Harbor Recovery", "REDIS_URL": "redis://127.0.0.1:1/0"}
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))  # local secrets go there, not into var/
 
 
 def run(channel: str, **env: str) -> str:
