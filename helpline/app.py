@@ -37,10 +37,7 @@ class Helpline:
     conversations: Conversations
 
     def decide(self, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
-        outcome = turn(self.flow, self.lexicon, state, inbound, verdict)
-        if outcome.verdict is not None and outcome.verdict.crisis:
-            metrics.crisis_detected(outcome.verdict.category)
-        return outcome
+        return metrics.noting_crisis(turn(self.flow, self.lexicon, state, inbound, verdict))
 
 
 def load_content(settings: Settings) -> tuple[Flow, Lexicon]:

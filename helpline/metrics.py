@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import redis
 from flask import Blueprint, Flask, Response, g, has_request_context, request
@@ -48,6 +49,14 @@ def count_alert(conn: redis.Redis, result: str) -> None:
         conn.hincrby(ALERTS_KEY, result, 1)
     except redis.RedisError:
         log.warning("could not count an alert in the metrics (Redis)")
+
+
+def noting_crisis(outcome: Any) -> Any:
+    """``outcome`` (a dialogue or voice turn's), after noting its crisis verdict if it has one."""
+    verdict = getattr(outcome, "verdict", None)
+    if verdict is not None and verdict.crisis:
+        crisis_detected(verdict.category)
+    return outcome
 
 
 def crisis_detected(category: str | None) -> None:

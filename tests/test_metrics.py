@@ -92,3 +92,18 @@ def test_the_example_alert_rules_parse_and_use_only_metrics_we_serve(client) -> 
             for name in re.findall(r"\bhelpline_\w+", rule["expr"]):
                 assert name in served, f"{rule['alert']}: {name} is not a metric /metrics serves"
     assert {"CrisisRequestUnclaimedPastDue", "StaffAlertsFailing", "NoLiveWorker"} <= set(alerts)
+
+
+def test_a_crisis_heard_on_a_call_is_counted(app, settings, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from helpline import voice
+    from tests.test_voice import OPEN, caller_for, dial_in_english
+
+    monkeypatch.setattr(voice, "clock", lambda: OPEN)
+    crisis = ("helpline_crisis_detections_total", (("category", "suicide"),))
+    before = scrape(client).get(crisis, 0)
+    call = caller_for(app, settings)
+    dial_in_english(call)
+    call.say("honestly I just want to kill myself")
+    assert scrape(client)[crisis] - before == 1
+    assert any(endpoint.startswith("voice.") for (name, labels) in scrape(client) if name ==
+               "helpline_webhook_seconds_count" for _, endpoint in labels)
