@@ -93,9 +93,10 @@ def _send_all(ctx, key: str, numbers: list[str], body: str, kind: str) -> int:  
     sent = 0
     for number in numbers:
         try:
-            ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
+            result = ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
             sent += 1
-            count_alert(ctx.conn, "sent")
+            if result.via != "already":  # a rerun job does not count a text twice
+                count_alert(ctx.conn, "sent")
         except OptedOut:
             count_alert(ctx.conn, "opted_out")
             log.error("on-call number %s has opted out of texts from the helpline number: not alerted", mask(number))
