@@ -5,9 +5,11 @@ Keys:
 - ``hl:staff``                   set of account names
 - ``hl:staff:sessions:{name}``   set of the account's live session tokens (so removing an account logs it out)
 - ``hl:session:{token}``         a login session: the account name, expiring with the session
-- ``hl:login:fails:{name}``      failed logins in a row (expires after ``LOGIN_LOCK_MINUTES``)
-- ``hl:login:wait:{name}``       set after a few failures: no attempt is checked until it expires
-- ``hl:login:locked:{name}``     set after ``LOGIN_MAX_FAILURES``: the account is locked until it expires
+- ``hl:login:fails:{name}:{address}``   failed logins in a row from one client address (expires after
+  ``LOGIN_LOCK_MINUTES``); ``{address}`` is a short hash of the address, never the address itself
+- ``hl:login:wait:{name}:{address}``    set after a few failures: no attempt is checked until it expires
+- ``hl:login:locked:{name}:{address}``  set after ``LOGIN_MAX_FAILURES``: locked *from that address* until it
+  expires, so a stranger guessing elsewhere cannot lock staff out (``helpline.throttle`` caps attempts per address)
 
 Failures are counted for names that do not exist too, and such a login still spends the time of a hash check,
 so a failed login does not tell whether the name exists.
@@ -15,6 +17,7 @@ so a failed login does not tell whether the name exists.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import time
@@ -30,6 +33,8 @@ from helpline.errors import HelplineError
 ACCOUNTS_KEY = "hl:staff"
 NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 MIN_PASSWORD = 10
+MAX_NAME = 64  # longer names and passwords are refused before Redis or a hash check sees them
+MAX_PASSWORD = 256
 FREE_FAILURES = 2  # typos allowed before each further attempt has to wait
 MAX_WAIT_SECONDS = 30
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -140,25 +145,37 @@ def set_password(conn: redis.Redis, name: str, password: str) -> None:
     unlock(conn, name)
 
 
+def login_keys(name: str, address: str) -> tuple[str, str, str]:
+    where = hashlib.sha256(address.encode()).hexdigest()[:16]
+    return tuple(f"hl:login:{kind}:{name}:{where}" for kind in ("fails", "wait", "locked"))  # type: ignore[return-value]
+
+
 def unlock(conn: redis.Redis, name: str) -> None:
+    """Lift the account's locks and failure counts, from every address."""
     name = normalise_name(name)
-    conn.delete(f"hl:login:fails:{name}", f"hl:login:wait:{name}", f"hl:login:locked:{name}")
+    keys = [k for kind in ("fails", "wait", "locked") for k in conn.scan_iter(match=f"hl:login:{kind}:{name}:*")]
+    if keys:
+        conn.delete(*keys)
 
 
 def locked_for(conn: redis.Redis, name: str) -> int:
-    """Seconds until a locked account unlocks (0 when it is not locked)."""
-    return max(int(conn.ttl(f"hl:login:locked:{normalise_name(name)}")), 0)
+    """Seconds until the account unlocks from the last address that locked it (0 when no address has)."""
+    ttls = [int(conn.ttl(k)) for k in conn.scan_iter(match=f"hl:login:locked:{normalise_name(name)}:*")]
+    return max([0, *ttls])
 
 
-def check_login(conn: redis.Redis, name: str, password: str, settings: Settings) -> Account:
-    """The account when ``password`` is right; otherwise :class:`LoginRefused`.
+def check_login(conn: redis.Redis, name: str, password: str, settings: Settings, address: str = "") -> Account:
+    """The account when ``password`` is right; otherwise :class:`LoginRefused`. ``address`` is the client's
+    address: failures, waits and locks count per name *and* address.
 
     The first few failures only count; after that each attempt must wait a doubling delay (the attempt is
     refused unchecked until then), and after ``LOGIN_MAX_FAILURES`` in a row the account is locked for
     ``LOGIN_LOCK_MINUTES``. A success clears the count.
     """
+    if len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
+        raise LoginRefused("Wrong name or password.")
     name = normalise_name(name)
-    fails, wait, locked = f"hl:login:fails:{name}", f"hl:login:wait:{name}", f"hl:login:locked:{name}"
+    fails, wait, locked = login_keys(name, address)
     lock_left = int(conn.ttl(locked))
     if lock_left > 0:
         raise LoginRefused(f"This account is locked after too many failed logins. Try again in "

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from rq import Queue
 from werkzeug.exceptions import HTTPException
 
-from helpline import failsafe, logs, redisdb
+from helpline import failsafe, logs, metrics, redisdb
 from helpline.config import Settings, load_settings
 from helpline.conversations import Conversations
 from helpline.crisis import Lexicon, Verdict, load_lexicon
 from helpline.dialogue import Inbound, Outcome, turn
 from helpline.engine import Flow, State, load_flow
+from helpline.errors import RedisUnavailable
 from helpline.twilio_io import sms_reply
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Helpline:
     conversations: Conversations
 
     def decide(self, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
-        return turn(self.flow, self.lexicon, state, inbound, verdict)
+        return metrics.noting_crisis(turn(self.flow, self.lexicon, state, inbound, verdict))
 
 
 def load_content(settings: Settings) -> tuple[Flow, Lexicon]:
@@ -55,7 +56,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline's WSGI app. ``settings`` may be a :class:`Settings` or a mapping of overrides."""
     if not isinstance(settings, Settings):
         settings = load_settings(settings)
-    logs.setup(settings.log_level)
+    logs.setup(settings.log_level, settings.log_format)
     flow, lexicon = load_content(settings)
     url, _started = redisdb.ensure_url(settings.redis_url, settings.data_dir)
     conn = redisdb.connect(url)
@@ -67,6 +68,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes,
                       MAX_FORM_MEMORY_SIZE=settings.max_request_bytes)
     app.extensions["helpline"] = helpline
+    if settings.trusted_proxies:  # the client's address and scheme as the proxy saw them, from its headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     if not settings.signature_check:
         for _ in range(3):
             log.warning("TWILIO_SIGNATURE_CHECK=off: webhooks accept UNSIGNED requests; anyone can post to them. "
@@ -83,6 +89,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms_bp)
     app.register_blueprint(voice_bp)
     init_staff(app)  # /staff pages and /api/: blueprints, session cookie, CSRF, security headers
+    metrics.init_app(app)  # /metrics, and the webhook timer
     _register_errors(app)
     return app
 
@@ -106,4 +113,29 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/voice"):  # a caller never hears Twilio's "application error"
             hl = helpline_of()
             return Response(failsafe.voice_twiml(hl.settings, hl.lexicon), status=200, mimetype="application/xml")
-        return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
+        return staff_error(exc)
+
+
+def staff_error(exc: Exception) -> tuple[Response, int] | Response:
+    """What staff (and API clients) get when something inside fails: a page or JSON that says what to do, 503
+    while Redis is unreachable (they can retry), else 500; never a bare server error."""
+    down = isinstance(exc, (redis.RedisError, OSError, RedisUnavailable))
+    status = 503 if down else 500
+    if down:
+        title, message = ("The queue is unavailable for a moment",
+                          "The helpline cannot reach its database right now; texts and calls still get the "
+                          "emergency numbers. Wait a minute and reload this page. If it goes on, call the "
+                          "person on call for the system.")
+    else:
+        title, message = "Something went wrong", "This page failed. Reload it; if it fails again, tell a supervisor."
+    if down:
+        from flask import g
+
+        g.account = None  # the page's header must not ask Redis who is logged in
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, detail=message, retry=down), status
+    try:
+        return Response(render_template("staff/error.html", title=title, message=message), status=status,
+                        mimetype="text/html", headers={"Retry-After": "30"} if down else {})
+    except Exception:  # noqa: BLE001 - the page itself may need what failed (the login lookup)
+        return Response(f"{status} {title}. {message}\n", status=status, mimetype="text/plain")

@@ -55,16 +55,19 @@ def _check_content(settings: Settings) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
 @click.option("--port", type=int, default=None, help="Port (default: PORT, else 5000).")
-@click.option("--workers", type=int, default=2, show_default=True, help="Gunicorn worker processes.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="Gunicorn worker processes (each with WEB_THREADS threads, default 8).")
 def serve(host: str, port: int | None, workers: int) -> None:
     """Run the web app (the Twilio webhooks) under gunicorn."""
     settings = _settings()
     _check_content(settings)
     env, started = _redis_env(settings)
     port = port or settings.port
-    cmd = [sys.executable, "-m", "gunicorn", "helpline.wsgi:app", "--bind", f"{host}:{port}",
-           "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
-           "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
+    # Threaded workers with timeouts and a masking access log (helpline/gunicorn_conf.py): slow clients hold a
+    # thread each, not the server, and the log holds no numbers.
+    cmd = [sys.executable, "-m", "gunicorn", "--config", "python:helpline.gunicorn_conf", "helpline.wsgi:app",
+           "--bind", f"{host}:{port}", "--workers", str(workers)]
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str((settings.data_dir / "metrics" / str(port)).resolve()))
     click.echo(f"helpline: serving on http://{host}:{port} (Ctrl-C to stop)", err=True)
     _sigterm_interrupts()
     proc = subprocess.Popen(cmd, env=env)
@@ -112,14 +115,14 @@ def worker(burst: bool, worker_class: str) -> None:
 
     from helpline import logs
     from helpline.app import QUEUE_NAMES
-    from workers.watchdog import Watchdog, beat
+    from workers.watchdog import MAINTENANCE_SECONDS, Watchdog, beat
 
     logs.setup(settings.log_level)
     os.environ["REDIS_URL"] = env["REDIS_URL"]  # jobs read settings from the environment
     conn = Redis.from_url(env["REDIS_URL"])  # no short socket timeout: the worker blocks waiting for jobs
     queues = [Queue(name, connection=conn) for name in QUEUE_NAMES]
     cls = SimpleWorker if worker_class == "simple" else Worker
-    rq_worker = cls(queues, connection=conn)
+    rq_worker = cls(queues, connection=conn, maintenance_interval=MAINTENANCE_SECONDS)
     beat(conn, rq_worker.name)
     watchdog = Watchdog(Redis.from_url(env["REDIS_URL"], socket_timeout=5), rq_worker, queues)
     watchdog.start()
@@ -541,6 +544,10 @@ def staff_passwd(name: str) -> None:
         if started:
             started.stop()
 
+
+from helpline.cli_twilio import twilio  # noqa: E402 - its own module, on the same command
+
+main.add_command(twilio)
 
 from helpline import cli_understanding  # noqa: E402,F401 - registers `flows eval` and `crisis eval`
 

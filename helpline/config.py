@@ -24,6 +24,10 @@ from helpline.hours import BusinessHours
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIN_SECRET_KEY = 32
+RANGES = {"dial_timeout": (5, 600), "voicemail_seconds": (5, 3600), "trusted_proxies": (0, 5),
+          "login_per_minute": (1, 10_000)}
+SECONDS = ("dial_timeout", "voicemail_seconds")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     port: int = 5000
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object a line
+    # -- production shape (docker-compose.yml, docs/production.md) --
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For/-Proto/-Host are believed (ProxyFix)
+    metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
+    login_per_minute: int = 10  # login attempts one client address may make a minute (staff pages and API)
     # -- voice (the IVR) --
     voice: str = "Polly.Joanna"           # the <Say> voice: an Amazon Polly voice, or Twilio's man/woman
     voice_language: str = "en-US"         # <Say> and <Gather> speech recognition language
@@ -235,6 +244,10 @@ ENV_VARS = {
     "MAX_REQUEST_BYTES": "max_request_bytes",
     "PORT": "port",
     "LOG_LEVEL": "log_level",
+    "LOG_FORMAT": "log_format",
+    "TRUSTED_PROXIES": "trusted_proxies",
+    "METRICS_TOKEN": "metrics_token",
+    "LOGIN_PER_MINUTE": "login_per_minute",
     "VOICE": "voice",
     "VOICE_LANGUAGE": "voice_language",
     "CRISIS_LINE": "crisis_line",
@@ -340,6 +353,15 @@ def _validate(values: dict[str, object]) -> Settings:
             if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
                 errors.append(f"LOG_LEVEL: {value!r} must be DEBUG, INFO, WARNING or ERROR")
             out[key] = level
+        elif key == "log_format":
+            out[key] = str(value).strip().lower()
+            if out[key] not in ("text", "json"):
+                errors.append(f"LOG_FORMAT: {value!r} must be text or json")
+        elif key == "secret_key":
+            out[key] = str(value).strip()
+            if len(out[key]) < MIN_SECRET_KEY:  # type: ignore[arg-type]
+                errors.append(f"SECRET_KEY: must be at least {MIN_SECRET_KEY} characters (it signs staff "
+                              "logins); make one with: python -c \"import secrets; print(secrets.token_hex(32))\"")
         elif key in ("staff_session_hours", "login_max_failures", "login_lock_minutes", "staff_poll_seconds"):
             try:
                 out[key] = int(str(value))
@@ -362,15 +384,15 @@ def _validate(values: dict[str, object]) -> Settings:
                 out[key] = text
             else:
                 out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
-        elif key in ("dial_timeout", "voicemail_seconds"):
-            limits = {"dial_timeout": (5, 600), "voicemail_seconds": (5, 3600)}[key]
+        elif key in RANGES:
+            limits = RANGES[key]
             try:
                 out[key] = int(str(value))
                 if not limits[0] <= out[key] <= limits[1]:  # type: ignore[operator]
                     raise ValueError
             except ValueError:
-                errors.append(f"{names[key]}: {value!r} must be a whole number of seconds from {limits[0]} to "
-                              f"{limits[1]}")
+                errors.append(f"{names[key]}: {value!r} must be a whole number{' of seconds' * (key in SECONDS)} "
+                              f"from {limits[0]} to {limits[1]}")
         elif key in ("voice_language", "voice_language_es"):
             if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", str(value).strip()):
                 errors.append(f"{names[key]}: {value!r} must be a language tag like en-US or es-MX")

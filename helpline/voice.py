@@ -32,6 +32,7 @@ from helpline.dialogue import Inbound, Outcome
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.model import Node, NodeType
 from helpline.logs import mask
+from helpline.metrics import noting_crisis
 from helpline.phones import e164
 from helpline.twilio_io import TWIML, twilio_signed
 from helpline.voice_twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
@@ -101,7 +102,7 @@ def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: De
 
 def flow_decide(hl: Helpline, ctx: Context) -> Decide:
     def decide(state: State, inbound: Inbound) -> Outcome:
-        return voice_turn.turn(hl.flow, hl.lexicon, state, inbound, open_now=ctx.open_now)
+        return noting_crisis(voice_turn.turn(hl.flow, hl.lexicon, state, inbound, open_now=ctx.open_now))
 
     return decide
 

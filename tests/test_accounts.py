@@ -74,10 +74,10 @@ def test_failed_logins_are_slowed_then_locked_and_a_success_clears_them(conn) ->
     # while waiting, even the right password is not looked at
     with pytest.raises(LoginRefused, match="wait 2 seconds"):
         accounts.check_login(conn, "ana", STAFF_PASSWORD, settings)
-    conn.delete("hl:login:wait:ana")
+    conn.delete(accounts.login_keys("ana", "")[1])
     with pytest.raises(LoginRefused, match="Wait 4 seconds"):
         accounts.check_login(conn, "ana", "wrong", settings)
-    conn.delete("hl:login:wait:ana")
+    conn.delete(accounts.login_keys("ana", "")[1])
     with pytest.raises(LoginRefused, match="locked for 15 minutes") as refused:
         accounts.check_login(conn, "ana", "wrong", settings)
     assert refused.value.locked

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from helpline import callbacks
+from helpline import accounts, callbacks
 from helpline.app import create_app
 from tests.conftest import STAFF_PASSWORD, Phone, StaffMember, csrf_token_in, make_settings
 
@@ -76,9 +76,9 @@ def test_a_wrong_password_is_refused_then_slowed_then_locked(app) -> None:  # ty
     third = ana.login("wrong password")
     assert third.status_code == 429 and "Wait 2 seconds" in third.get_data(as_text=True)
     assert ana.login().status_code == 429  # not even looked at while waiting
-    ana.conn.delete("hl:login:wait:ana")
+    ana.conn.delete(accounts.login_keys("ana", "127.0.0.1")[1])
     ana.login("wrong password")
-    ana.conn.delete("hl:login:wait:ana")
+    ana.conn.delete(accounts.login_keys("ana", "127.0.0.1")[1])
     locked = ana.login("wrong password")
     assert "locked" in locked.get_data(as_text=True)
     assert ana.client.get("/staff").status_code == 302

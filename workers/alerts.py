@@ -12,6 +12,7 @@ import logging
 
 from helpline import callbacks
 from helpline.logs import mask
+from helpline.metrics import count_alert
 from helpline.outbound import OptedOut
 from workers.context import job_context
 
@@ -92,8 +93,14 @@ def _send_all(ctx, key: str, numbers: list[str], body: str, kind: str) -> int:  
     sent = 0
     for number in numbers:
         try:
-            ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
+            result = ctx.sender.send_once(f"{key}:{number}", number, body, kind=kind)
             sent += 1
+            if result.via != "already":  # a rerun job does not count a text twice
+                count_alert(ctx.conn, "sent")
         except OptedOut:
+            count_alert(ctx.conn, "opted_out")
             log.error("on-call number %s has opted out of texts from the helpline number: not alerted", mask(number))
+        except Exception:
+            count_alert(ctx.conn, "failed")  # the job fails and RQ retries it (ALERT_RETRY)
+            raise
     return sent

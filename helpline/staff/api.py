@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
@@ -19,6 +19,7 @@ from helpline.app import helpline_of
 from helpline.logs import mask
 from helpline.outbound import outbox
 from helpline.staff import actions, auth, board
+from helpline.staff.bp import valid_request_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,7 +40,21 @@ def guard():  # type: ignore[no-untyped-def]
             validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
         except ValidationError as exc:
             raise CSRFError(exc.args[0] if exc.args else "CSRF token missing") from None
+    if not valid_request_id():
+        return jsonify(error=f"no callback request {request.view_args['request_id'][:40]!r}"), 404  # type: ignore[index]
     return None
+
+
+def _limit(default: int, most: int = 1000) -> int:
+    """The ``limit`` query argument, 1 to ``most``; anything else is a 400 (a JSON 400)."""
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        refusal = jsonify(error=f"limit must be a whole number from 1 to {most}")
+        refusal.status_code = 400
+        abort(refusal)
+    return int(raw)
 
 
 def _me() -> dict[str, Any]:
@@ -51,10 +66,15 @@ def _me() -> dict[str, Any]:
 @bp.post("/login")
 def login():  # type: ignore[no-untyped-def]
     hl = helpline_of()
-    body = request.get_json(silent=True) or {}
+    wait = auth.login_throttled()
+    if wait:
+        return jsonify(error=f"too many login attempts from here: wait {wait} seconds", wait=wait), 429, \
+            {"Retry-After": str(wait)}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     try:
         account = accounts.check_login(hl.conn, str(body.get("name", "")), str(body.get("password", "")),
-                                       hl.settings)
+                                       hl.settings, request.remote_addr or "")
     except accounts.LoginRefused as exc:
         return jsonify(error=str(exc), wait=exc.wait, locked=exc.locked), 429 if exc.wait else 401
     auth.log_in(account)
@@ -126,13 +146,13 @@ def act(request_id: str, action: str):  # type: ignore[no-untyped-def]
 @bp.get("/history")
 @auth.supervisor_required
 def history():  # type: ignore[no-untyped-def]
-    return jsonify(requests=board.history(helpline_of().conn, min(request.args.get("limit", 100, type=int), 1000)))
+    return jsonify(requests=board.history(helpline_of().conn, _limit(100)))
 
 
 @bp.get("/audit")
 @auth.supervisor_required
 def audit():  # type: ignore[no-untyped-def]
-    return jsonify(entries=board.recent_audit(helpline_of().conn, min(request.args.get("limit", 200, type=int), 1000)))
+    return jsonify(entries=board.recent_audit(helpline_of().conn, _limit(200)))
 
 
 @bp.get("/load")

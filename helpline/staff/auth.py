@@ -64,6 +64,14 @@ def log_out() -> None:
         log.info("staff logout: %s", account.name)
 
 
+def login_throttled() -> int:
+    """Count a login attempt from this client address; seconds to wait when it is over ``LOGIN_PER_MINUTE``."""
+    from helpline import throttle
+
+    hl = helpline_of()
+    return throttle.hit(hl.conn, "login", request.remote_addr or "", hl.settings.login_per_minute)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -99,6 +107,7 @@ def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def safe_next(target: str | None) -> str:
     """Where to go after logging in: only a path on this site under /staff, never another site."""
-    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+    if (target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target
+            and len(target) <= 2000 and target.isprintable() and not any(c.isspace() for c in target)):
         return target
     return url_for("staff.queue")

@@ -3,12 +3,22 @@ POST. The guard is blueprint-wide, so a page added later cannot forget it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from helpline.staff import auth
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PUBLIC_ENDPOINTS = {"staff.login"}
+REQUEST_ID = re.compile(r"^cb_\d{1,12}_[0-9a-f]{1,32}$")  # as helpline.callbacks makes them
+
+
+def valid_request_id() -> bool:
+    """False when the URL's ``request_id`` cannot be a callback request's id (a Redis key of another kind,
+    a phone number, anything typed): such URLs are 404s without a look in Redis."""
+    request_id = (request.view_args or {}).get("request_id")
+    return request_id is None or bool(REQUEST_ID.match(request_id))
 
 
 @bp.before_request
@@ -26,6 +36,8 @@ def guard():  # type: ignore[no-untyped-def]
         return redirect(url_for("staff.login", next=target))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if not valid_request_id():  # after the login check: anonymous visitors learn nothing, not even a 404
+        abort(404)
     return None
 
 

@@ -32,9 +32,13 @@ def login():  # type: ignore[no-untyped-def]
     error, status = None, 200
     if auth.current_account() is not None and request.method == "GET":
         return redirect(auth.safe_next(request.args.get("next")))
-    if form.validate_on_submit():
+    wait = auth.login_throttled() if request.method == "POST" else 0
+    if wait:
+        error, status = f"Too many login attempts from here: wait {wait} seconds and try again.", 429
+    elif form.validate_on_submit():
         try:
-            account = accounts.check_login(hl.conn, form.name.data or "", form.password.data or "", hl.settings)
+            account = accounts.check_login(hl.conn, form.name.data or "", form.password.data or "", hl.settings,
+                                           request.remote_addr or "")
         except accounts.LoginRefused as exc:
             log.warning("staff login refused for %r: %s", accounts.normalise_name(form.name.data or "")[:32],
                         "locked" if exc.locked else "wrong password or waiting")
