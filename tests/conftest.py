@@ -173,7 +173,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         if value is None or value == "":
             continue
         if isinstance(value, tuple):
-            value = ",".join(value)
+            value = ",".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "on" if value else "off"
         env[var] = str(value)
