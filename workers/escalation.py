@@ -50,7 +50,7 @@ def escalate(request_id: str, step: int = 1, run: str = "") -> dict[str, object]
     if rung >= 3:
         numbers = list(dict.fromkeys(numbers + list(ctx.settings.backup_alert_numbers)))
         why += " + backup list"
-    waited = max(0, int((at - float(request["created"])) // 60))
+    waited = max(0, round((at - float(request["created"])) / 60))
     body = (f"{ctx.settings.org_name} helpline: UNCLAIMED CRISIS callback request {request_id} "
             f"({_summary(request)}), waiting {waited} min. Reply CLAIM {claim_code(request_id)} to take it, or "
             f"open the staff queue.")
