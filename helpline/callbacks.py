@@ -152,6 +152,8 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
                 pipe.zadd(QUEUE_KEY, {existing_id: queue_score(priority, float(existing.get("created", now)))})
         pipe.hset(request_key(existing_id), mapping=updates)
         add_audit(pipe, existing_id, "helpline", "updated", detail, now)
+        if "recording_url" in action.gathered:  # a voicemail left on an existing request, for the reports
+            stats.bump(pipe, settings, ["voicemail"], now)
         if raised:
             _schedule(pipe, queues, existing_id, priority, requests, float(updates["due"]))
         return Staged(existing_id, created=False, alerted=raised)
@@ -168,7 +170,7 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
     pipe.zadd(QUEUE_KEY, {request_id: queue_score(action.priority, now)})
     add_audit(pipe, request_id, "helpline", "created", f"{action.priority}: {action.reason} ({channel})", now)
     stats.bump(pipe, settings, [f"request:{action.priority}"]
-               + (["voicemail"] if action.reason.startswith("voicemail") else []), now)
+               + (["voicemail"] if "recording_url" in action.gathered else []), now)
     _schedule(pipe, queues, request_id, action.priority, 1, due)
     return Staged(request_id, created=True, alerted=True)
 

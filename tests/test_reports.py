@@ -156,3 +156,18 @@ def callbacks_audit(conn) -> list[dict[str, str]]:  # type: ignore[no-untyped-de
 
 def test_formula_like_free_text_is_defused_in_the_csv() -> None:
     assert reports._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and reports._cell("fine") == "fine"
+
+
+def test_a_call_is_one_contact_and_its_voicemail_is_counted(app, settings, conn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from helpline import voice
+    from tests.test_voice import CLOSED, caller_for, dial_in_english
+
+    monkeypatch.setattr(voice, "clock", lambda: CLOSED)
+    call = caller_for(app, settings)
+    dial_in_english(call)
+    call.say("can I talk to someone")
+    call.leave_message("please call me back about detox")
+    today = stats.day_of(__import__("time").time(), settings.hours.zone)
+    counts = stats.read_days(conn, today, today)[today]
+    assert counts["contact:voice:en"] == 1 and counts["voicemail"] == 1 and counts["request:routine"] == 1
+    assert counts["message:voice"] >= 2
