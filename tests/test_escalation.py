@@ -13,7 +13,7 @@ from helpline import accounts, callbacks, roster, stats
 from helpline.app import create_app
 from helpline.outbound import OUTBOX_KEY
 from helpline.staff.textclaim import claim_code
-from tests.conftest import STAFF_PASSWORD, Phone, make_settings
+from tests.conftest import STAFF_PASSWORD, Phone, enqueue_due, make_settings
 from workers import escalation
 
 CLIENT = "+15555550123"
@@ -58,6 +58,7 @@ def step(conn, clock, request_id: str, n: int, run_worker, settings, run: str = 
     assert when is not None, f"{job_id} is not scheduled"
     clock.t = when
     conn.zadd("rq:scheduled:crisis", {job_id: 0})  # RQ's scheduler reads the real clock: make it due now
+    enqueue_due(conn, "crisis")
     run_worker(settings)
 
 

@@ -15,7 +15,7 @@ from helpline import callbacks, optouts
 from helpline.app import create_app
 from helpline.outbound import OptedOut, Sender
 from helpline.redisdb import EmbeddedRedis
-from tests.conftest import STAFF, Phone, make_settings, settings_env, stop, work_burst
+from tests.conftest import STAFF, Phone, enqueue_due, make_settings, settings_env, stop, work_burst
 
 SUPERVISOR = "+15555550150"
 
@@ -59,11 +59,13 @@ def test_an_unclaimed_request_is_realerted_and_escalated_at_its_due_time(tmp_pat
     # a minute later nobody has claimed it: pretend the clock moved by moving the ladder's first step forward
     # (the ladder itself, step by step with a frozen clock, is in tests/test_escalation.py)
     conn.zadd(f"rq:scheduled:{callbacks.QUEUE_FOR_PRIORITY['crisis']}", {f"esc-{request_id}-first-1": 0})
+    enqueue_due(conn, "crisis")
     run_worker(settings)
     bodies = [(m["to"], m["body"]) for m in fake_twilio.messages]
     assert (STAFF, bodies[0][1]) == bodies[0] and "CRISIS callback request" in bodies[0][1]
     assert [to for to, body in bodies if "UNCLAIMED" in body] == [STAFF]
     conn.zadd("rq:scheduled:crisis", {f"esc-{request_id}-first-2": 0})  # then the supervisors
+    enqueue_due(conn, "crisis")
     run_worker(settings)
     again = [m["to"] for m in fake_twilio.messages if "UNCLAIMED" in m["body"]]
     assert sorted(again) == sorted([STAFF, STAFF, SUPERVISOR])
