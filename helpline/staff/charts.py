@@ -14,8 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 34
+WIDTH, HEIGHT = 480, 230  # a phone shows it at about 0.7 scale: text is 14 units so it stays readable
+LEFT, RIGHT, TOP, BOTTOM = 36, 6, 10, 38
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def columns(chart_id: str, title: str, desc: str, labels: Sequence[str], series:
             base -= h
             out.append(f'<rect class="{s.css}" x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}">'
                        f'<title>{escape(label)}: {escape(s.name)} {_fmt(value)}</title></rect>')
-    every = max(1, -(-n // 10))
+    every = max(1, -(-n // 6))
     for i, label in enumerate(labels):
         if i % every == 0 or i == n - 1 and n <= 10:
             x = LEFT + i * slot + slot / 2
@@ -95,7 +95,7 @@ def _legend(series: Sequence[Series]) -> list[str]:
     for s in series:
         out.append(f'<rect class="{s.css}" x="{x}" y="{HEIGHT - 12}" width="10" height="10"/>')
         out.append(f'<text class="axis" x="{x + 14}" y="{HEIGHT - 3}">{escape(s.name)}</text>')
-        x += 24 + 7 * len(s.name)
+        x += 26 + 8 * len(s.name)
     return out
 
 
@@ -104,9 +104,9 @@ def bars(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float]]
     """Horizontal bars, one per row, labelled with their value."""
     row_h = 30
     height = TOP + max(len(rows), 1) * row_h + 6
-    label_w = 150
+    label_w = 130
     top = _nice_max(max((v for _, v in rows), default=0))
-    plot_w = WIDTH - label_w - 70
+    plot_w = WIDTH - label_w - 50
     out = _open(chart_id, title, desc, height)
     if not rows:
         out.append(f'<text class="axis" x="{LEFT}" y="{TOP + 18}">Nothing in this range</text>')
@@ -126,8 +126,8 @@ def against_target(chart_id: str, title: str, desc: str,
     with the target as a line, so "inside or past the due time" reads at a glance whatever the priority."""
     row_h = 46
     height = TOP + max(len(rows), 1) * row_h + 20
-    label_w = 110
-    plot_w = WIDTH - label_w - 90
+    label_w = 80
+    plot_w = WIDTH - label_w - 130
     out = _open(chart_id, title, desc, height)
     for i, (label, median, p90, target) in enumerate(rows):
         y = TOP + i * row_h
@@ -158,7 +158,7 @@ def _minutes(value: float) -> str:
 
 def heatmap(chart_id: str, title: str, desc: str, matrix: Sequence[Sequence[int]], rows: Sequence[str]) -> Markup:
     """A 7 x 24 grid (day of week x hour): the darker, the more contacts."""
-    label_w, cell_h = 40, 24
+    label_w, cell_h = 40, 22
     cell_w = (WIDTH - label_w - RIGHT) / 24
     height = TOP + len(rows) * cell_h + 22
     top = max((v for row in matrix for v in row), default=0)
@@ -171,7 +171,7 @@ def heatmap(chart_id: str, title: str, desc: str, matrix: Sequence[Sequence[int]
             level = 0 if not value or not top else min(5, 1 + int(4 * value / top))
             out.append(f'<rect class="heat{level}" x="{label_w + h * cell_w:.1f}" y="{y}" width="{cell_w - 1:.1f}" '
                        f'height="{cell_h - 1}"><title>{escape(name)} {h:02d}:00: {value}</title></rect>')
-    for h in range(0, 24, 3):
+    for h in range(0, 24, 6):
         out.append(f'<text class="axis" x="{label_w + h * cell_w + 2:.1f}" y="{height - 6}">{h:02d}</text>')
     out.append("</svg>")
     return Markup("".join(out))
