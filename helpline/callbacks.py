@@ -29,6 +29,7 @@ import redis
 from redis.client import Pipeline
 from rq import Queue, Retry
 
+from helpline import stats
 from helpline.config import Settings
 from helpline.engine import RequestCallback
 from helpline.errors import HelplineError
@@ -151,6 +152,8 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
                 pipe.zadd(QUEUE_KEY, {existing_id: queue_score(priority, float(existing.get("created", now)))})
         pipe.hset(request_key(existing_id), mapping=updates)
         add_audit(pipe, existing_id, "helpline", "updated", detail, now)
+        if "recording_url" in action.gathered:  # a voicemail left on an existing request, for the reports
+            stats.bump(pipe, settings, ["voicemail"], now)
         if raised:
             _schedule(pipe, queues, existing_id, priority, requests, float(updates["due"]))
         return Staged(existing_id, created=False, alerted=raised)
@@ -166,19 +169,32 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
     pipe.set(open_key(number), request_id)
     pipe.zadd(QUEUE_KEY, {request_id: queue_score(action.priority, now)})
     add_audit(pipe, request_id, "helpline", "created", f"{action.priority}: {action.reason} ({channel})", now)
+    stats.bump(pipe, settings, [f"request:{action.priority}"]
+               + (["voicemail"] if "recording_url" in action.gathered else []), now)
     _schedule(pipe, queues, request_id, action.priority, 1, due)
     return Staged(request_id, created=True, alerted=True)
 
 
 def _schedule(pipe: Pipeline, queues: dict[str, Queue], request_id: str, priority: str, n: int,
               due: float) -> None:
-    """Alert staff now, and check at the due time whether someone has claimed it."""
+    """Alert staff now, and check at the due time whether someone has claimed it (for a crisis: the first step
+    of the escalation ladder, ``workers.escalation``)."""
     queue = queues[QUEUE_FOR_PRIORITY[priority]]
     queue.enqueue("workers.alerts.alert_staff", request_id, "new" if n == 1 else "raised",
                   job_id=f"alert-{request_id}-{n}", retry=ALERT_RETRY, pipeline=pipe,
                   result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+    if priority == "crisis":
+        _start_ladder(pipe, queue, request_id, "", due)
+        return
     queue.enqueue_at(dt.datetime.fromtimestamp(due, dt.UTC), "workers.alerts.check_due", request_id, 1,
                      job_id=f"due-{request_id}-{n}-1", retry=ALERT_RETRY, pipeline=pipe,
+                     result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+
+
+def _start_ladder(pipe: Pipeline, queue: Queue, request_id: str, run: str, when: float) -> None:
+    """Schedule step 1 of escalation ladder ``run`` (see ``workers.escalation``) at ``when``."""
+    queue.enqueue_at(dt.datetime.fromtimestamp(when, dt.UTC), "workers.escalation.escalate", request_id, 1, run,
+                     job_id=f"esc-{request_id}-{run or 'first'}-1", retry=ALERT_RETRY, pipeline=pipe,
                      result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
 
 
@@ -189,6 +205,12 @@ def add_audit(pipe: Pipeline | redis.Redis, request_id: str, who: str, action: s
              "detail": detail}
     pipe.rpush(audit_key(request_id), json.dumps(entry))
     pipe.xadd(AUDIT_STREAM, {k: str(v) for k, v in entry.items()}, maxlen=AUDIT_STREAM_MAX, approximate=True)
+
+
+def add_audit_event(conn: redis.Redis, who: str, action: str, detail: str = "") -> None:
+    """Record an action that concerns no single request (a roster change, an export) in the audit stream."""
+    entry = {"at": time.time(), "who": who, "action": action, "request": "-", "detail": detail}
+    conn.xadd(AUDIT_STREAM, {k: str(v) for k, v in entry.items()}, maxlen=AUDIT_STREAM_MAX, approximate=True)
 
 
 # -- reading ------------------------------------------------------------------------------------------------------
@@ -202,7 +224,7 @@ def _typed(fields: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(fields)
     out["gathered"] = json.loads(fields.get("gathered") or "{}")
     out["topics"] = json.loads(fields.get("topics") or "[]")
-    for name in ("created", "updated", "due", "claimed_at", "claim_expires", "completed_at"):
+    for name in ("created", "updated", "due", "claimed_at", "claim_expires", "completed_at", "first_claimed_at"):
         if name in fields:
             out[name] = float(fields[name])
     for name in ("requests", "attempts", "alerts"):
@@ -264,6 +286,10 @@ def claim(conn: redis.Redis, request_id: str, staff: str, settings: Settings, qu
         pipe.zrem(QUEUE_KEY, request_id)
         pipe.zadd(CLAIMED_KEY, {request_id: expires})
         add_audit(pipe, request_id, staff, "claimed", "", now)
+        if "first_claimed_at" not in fields:  # time to claim, for the reports
+            pipe.hset(request_key(request_id), "first_claimed_at", now)
+            stats.count_claim(pipe, settings, fields["priority"], float(fields["created"]),
+                              float(fields.get("due", now)), now)
         queues["default"].enqueue_at(dt.datetime.fromtimestamp(expires, dt.UTC), "workers.alerts.expire_claim",
                                      request_id, token, job_id=f"claim-{request_id}-{token}", pipeline=pipe)
         return {**fields, **{k: str(v) for k, v in updates.items()}}
@@ -272,8 +298,10 @@ def claim(conn: redis.Redis, request_id: str, staff: str, settings: Settings, qu
 
 
 def release(conn: redis.Redis, request_id: str, staff: str, *, supervisor: bool = False, why: str = "released",
-            token: str | None = None, now: float | None = None) -> dict[str, Any]:
-    """Put a claimed request back in the queue (by its holder, a supervisor, or the lapsed-claim job)."""
+            token: str | None = None, now: float | None = None, settings: Settings | None = None,
+            queues: dict[str, Queue] | None = None) -> dict[str, Any]:
+    """Put a claimed request back in the queue (by its holder, a supervisor, or the lapsed-claim job). With
+    ``settings`` and ``queues``, a crisis request starts a new escalation ladder."""
     now = time.time() if now is None else now
 
     def change(pipe: Pipeline, fields: dict[str, str]) -> dict[str, Any]:
@@ -286,6 +314,10 @@ def release(conn: redis.Redis, request_id: str, staff: str, *, supervisor: bool 
         _reopen(pipe, request_id, fields)
         pipe.hset(request_key(request_id), "updated", now)
         add_audit(pipe, request_id, staff, why, f"was held by {fields.get('claimed_by')}", now)
+        if settings is not None and queues is not None and fields["priority"] == "crisis":
+            run = secrets.token_hex(4)
+            pipe.hset(request_key(request_id), "escalation", run)
+            _start_ladder(pipe, queues["crisis"], request_id, run, now + settings.due_crisis_minutes * 60)
         return {**fields, "status": Status.OPEN}
 
     return _typed(_act(conn, request_id, change))
@@ -317,6 +349,7 @@ def complete(conn: redis.Redis, request_id: str, staff: str, outcome: str, note:
         attempts = int(fields.get("attempts", "0")) + 1
         pipe.hset(key, mapping={"attempts": attempts, "last_outcome": result, "last_note": note, "updated": now})
         add_audit(pipe, request_id, staff, f"completed: {result}", note, now)
+        stats.bump(pipe, settings, [f"outcome:{result}"], now)
         if result is Outcome.NO_ANSWER:
             _reopen(pipe, request_id, fields)
             return {**fields, "status": Status.OPEN, "attempts": str(attempts)}

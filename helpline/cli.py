@@ -16,6 +16,7 @@ import click
 
 from helpline.config import PROJECT_DIR, Settings, load_settings
 from helpline.errors import ContentError, HelplineError
+from helpline.rostercli import roster as roster_group
 
 
 def _settings() -> Settings:
@@ -544,6 +545,8 @@ def staff_passwd(name: str) -> None:
         if started:
             started.stop()
 
+
+main.add_command(roster_group, "roster")
 
 from helpline.cli_twilio import twilio  # noqa: E402 - its own module, on the same command
 

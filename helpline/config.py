@@ -54,6 +54,8 @@ class Settings:
     helpline_number: str = "+15555550199"
     staff_alert_numbers: tuple[str, ...] = ()
     supervisor_alert_numbers: tuple[str, ...] = ()
+    backup_alert_numbers: tuple[str, ...] = ()  # the last rung of the escalation ladder (helpline/roster.py)
+    escalation_minutes: tuple[int, int] = (5, 10)  # unclaimed crisis: to supervisors, then to the backup list
     timezone: str = "America/New_York"
     business_hours: str = "mon-fri 08:00-20:00; sat-sun 09:00-17:00"
     due_crisis_minutes: int = 5
@@ -230,6 +232,8 @@ ENV_VARS = {
     "HELPLINE_NUMBER": "helpline_number",
     "STAFF_ALERT_NUMBERS": "staff_alert_numbers",
     "SUPERVISOR_ALERT_NUMBERS": "supervisor_alert_numbers",
+    "BACKUP_ALERT_NUMBERS": "backup_alert_numbers",
+    "ESCALATION_MINUTES": "escalation_minutes",
     "TIMEZONE": "timezone",
     "BUSINESS_HOURS": "business_hours",
     "DUE_CRISIS_MINUTES": "due_crisis_minutes",
@@ -310,7 +314,7 @@ def _validate(values: dict[str, object]) -> Settings:
             out[key] = Path(str(value))
         elif key in ("org_phone", "helpline_number"):
             out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
-        elif key in ("staff_alert_numbers", "supervisor_alert_numbers"):
+        elif key in ("staff_alert_numbers", "supervisor_alert_numbers", "backup_alert_numbers"):
             items = value if isinstance(value, (list, tuple)) else str(value).split(",")
             out[key] = tuple(n for n in (number(key, v) for v in items if str(v).strip()) if n)
         elif key in ("conversation_ttl", "max_request_bytes", "port", "due_crisis_minutes", "due_urgent_minutes",
@@ -330,6 +334,15 @@ def _validate(values: dict[str, object]) -> Settings:
                 out[key] = False
             else:
                 errors.append(f"{names[key]}: {value!r} must be 'yes' or 'no'")
+        elif key == "escalation_minutes":
+            parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+            try:
+                minutes = tuple(int(str(p).strip()) for p in parts)
+                if len(minutes) != 2 or min(minutes) <= 0:
+                    raise ValueError
+                out[key] = minutes
+            except ValueError:
+                errors.append(f"ESCALATION_MINUTES: {value!r} must be two positive whole numbers of minutes, like 5,10")
         elif key == "signature_check":
             text = str(value).strip().lower()
             if text in ("on", "true", "1", "yes"):

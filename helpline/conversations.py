@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import redis
 from rq import Queue
 
-from helpline import callbacks, flood, optouts
+from helpline import callbacks, flood, optouts, stats
 from helpline.config import Settings
 from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.engine import RequestCallback, State
@@ -113,6 +113,9 @@ class Conversations:
             pipe.multi()
             flood.count(pipe, counters)
             pipe.set(keys[0], _record(outcome.state, recent, tag, texts), ex=self.ttl)
+            stats.count_message(pipe, self.settings, channel, outcome.state.lang or "en",  # reports: no text
+                                new_contact=raw is None and outcome.path != "call-ended", now=now,
+                                crisis_category=outcome.verdict.category if outcome.verdict.crisis else None)
             if outcome.remember_lang and outcome.remember_lang != lang:
                 pipe.set(keys[3], outcome.remember_lang, ex=self.settings.retention_days * 86400)
             request_id = None

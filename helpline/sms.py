@@ -13,6 +13,7 @@ from helpline.app import helpline_of
 from helpline.dialogue import Inbound, opt_keyword
 from helpline.logs import mask
 from helpline.phones import e164
+from helpline.staff import textclaim
 from helpline.twilio_io import sms_reply, twilio_signed
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ def inbound_sms() -> Response:
     if number is None:
         return bad_request("From is missing or not a phone number")
     body = form.get("Body", "")
+    staff_reply = textclaim.reply_to(hl, number, body)  # "CLAIM 4821" from a staff phone; None for all else
+    if staff_reply is not None:
+        return sms_reply(staff_reply)
     opt_out_type = form.get("OptOutType", "").upper()
     inbound = Inbound(body, "sms", opt_out_type=opt_out_type if opt_out_type in OPT_OUT_TYPES else None)
     try:

@@ -126,6 +126,16 @@ def work_burst(conn: redis.Redis, settings: Settings, monkeypatch: pytest.Monkey
     SimpleWorker(queues, connection=worker_conn).work(burst=True, with_scheduler=True)
 
 
+def enqueue_due(conn: redis.Redis, *queue_names: str) -> None:
+    """Move due scheduled jobs to their queues with RQ's own scheduler code, without waiting for its lock: a
+    scheduler left behind by a worker another test SIGKILLed may hold the lock for a while."""
+    from rq.scheduler import RQScheduler
+
+    scheduler = RQScheduler(list(queue_names or QUEUE_NAMES), connection=conn)
+    scheduler.prepare_registries(list(queue_names or QUEUE_NAMES))
+    scheduler.enqueue_scheduled_jobs()
+
+
 def free_port() -> int:
     import socket
 
@@ -176,7 +186,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         if value is None or value == "":
             continue
         if isinstance(value, tuple):
-            value = ",".join(value)
+            value = ",".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "on" if value else "off"
         env[var] = str(value)

@@ -15,7 +15,7 @@ from helpline import callbacks, optouts
 from helpline.app import create_app
 from helpline.outbound import OptedOut, Sender
 from helpline.redisdb import EmbeddedRedis
-from tests.conftest import STAFF, Phone, make_settings, settings_env, stop, work_burst
+from tests.conftest import STAFF, Phone, enqueue_due, make_settings, settings_env, stop, work_burst
 
 SUPERVISOR = "+15555550150"
 
@@ -56,14 +56,20 @@ def test_an_unclaimed_request_is_realerted_and_escalated_at_its_due_time(tmp_pat
                              TWILIO_AUTH_TOKEN=fake_twilio.auth_token, TWILIO_API_BASE=fake_twilio.url,
                              SUPERVISOR_ALERT_NUMBERS=SUPERVISOR, DUE_CRISIS_MINUTES=1)
     request_id = crisis_text(create_app(settings), settings)
-    # a minute later nobody has claimed it: pretend the clock moved by moving the due check forward
-    conn.zadd(f"rq:scheduled:{callbacks.QUEUE_FOR_PRIORITY['crisis']}", {f"due-{request_id}-1-1": 0})
+    # a minute later nobody has claimed it: pretend the clock moved by moving the ladder's first step forward
+    # (the ladder itself, step by step with a frozen clock, is in tests/test_escalation.py)
+    conn.zadd(f"rq:scheduled:{callbacks.QUEUE_FOR_PRIORITY['crisis']}", {f"esc-{request_id}-first-1": 0})
+    enqueue_due(conn, "crisis")
     run_worker(settings)
     bodies = [(m["to"], m["body"]) for m in fake_twilio.messages]
     assert (STAFF, bodies[0][1]) == bodies[0] and "CRISIS callback request" in bodies[0][1]
-    overdue = [to for to, body in bodies if "OVERDUE" in body]
-    assert sorted(overdue) == sorted([STAFF, SUPERVISOR])
-    assert callbacks.audit_trail(conn, request_id)[-1]["action"] == "overdue"
+    assert [to for to, body in bodies if "UNCLAIMED" in body] == [STAFF]
+    conn.zadd("rq:scheduled:crisis", {f"esc-{request_id}-first-2": 0})  # then the supervisors
+    enqueue_due(conn, "crisis")
+    run_worker(settings)
+    again = [m["to"] for m in fake_twilio.messages if "UNCLAIMED" in m["body"]]
+    assert sorted(again) == sorted([STAFF, STAFF, SUPERVISOR])
+    assert callbacks.audit_trail(conn, request_id)[-1]["action"] == "escalated"
 
 
 def test_a_claimed_request_is_not_realerted(twilio_settings, fake_twilio, conn, run_worker) -> None:  # type: ignore[no-untyped-def]
@@ -71,9 +77,9 @@ def test_a_claimed_request_is_not_realerted(twilio_settings, fake_twilio, conn, 
     request_id = crisis_text(app, twilio_settings)
     run_worker(twilio_settings)
     callbacks.claim(conn, request_id, "ana", twilio_settings, app.extensions["helpline"].queues)
-    conn.zadd("rq:scheduled:crisis", {f"due-{request_id}-1-1": 0})
+    conn.zadd("rq:scheduled:crisis", {f"esc-{request_id}-first-1": 0})
     run_worker(twilio_settings)
-    assert [m for m in fake_twilio.messages if "OVERDUE" in m["body"]] == []
+    assert [m for m in fake_twilio.messages if "UNCLAIMED" in m["body"]] == []
 
 
 def test_twilio_opt_out_error_is_recorded_and_honoured(twilio_settings, fake_twilio, conn) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from helpline import callbacks
+from helpline import callbacks, roster
 from helpline.logs import mask
 from helpline.metrics import count_alert
 from helpline.outbound import OptedOut
@@ -20,11 +20,16 @@ log = logging.getLogger(__name__)
 MAX_REALERTS = 6
 
 
-def _on_call(ctx, escalate: bool) -> list[str]:  # type: ignore[no-untyped-def]
-    numbers = list(ctx.settings.staff_alert_numbers)
-    if escalate:
-        numbers += [n for n in ctx.settings.supervisor_alert_numbers if n not in numbers]
-    return numbers
+def _on_call(ctx, escalate: bool, priority: str = "routine") -> list[str]:  # type: ignore[no-untyped-def]
+    """Staff on shift now (the roster), else STAFF_ALERT_NUMBERS; supervisors too when escalating, or for a
+    crisis outside every shift."""
+    return roster.alert_recipients(ctx.conn, ctx.settings, priority, escalate=escalate).numbers
+
+
+def _claim_hint(request_id: str) -> str:
+    from helpline.staff.textclaim import claim_code
+
+    return f"Reply CLAIM {claim_code(request_id)} or open the staff queue to claim it."
 
 
 LANGUAGE_NAMES = {"es": "Spanish"}  # so a specialist who speaks it calls back
@@ -45,8 +50,9 @@ def alert_staff(request_id: str, why: str = "new") -> dict[str, object]:
         return {"sent": 0, "status": request and request["status"]}
     priority = str(request["priority"]).upper()
     body = (f"{ctx.settings.org_name} helpline: {priority} callback request {request_id} is waiting "
-            f"({_summary(request)}). Open the staff queue to claim it.")
-    sent = _send_all(ctx, f"alert-{request_id}-{why}-{request['requests']}", _on_call(ctx, False), body,
+            f"({_summary(request)}). {_claim_hint(request_id)}")
+    sent = _send_all(ctx, f"alert-{request_id}-{why}-{request['requests']}",
+                     _on_call(ctx, False, str(request["priority"])), body,
                      f"staff-alert:{request['priority']}")
     return {"sent": sent}
 
@@ -60,8 +66,8 @@ def check_due(request_id: str, n: int = 1) -> dict[str, object]:
         return {"overdue": False}
     priority = str(request["priority"])
     body = (f"{ctx.settings.org_name} helpline: OVERDUE {priority.upper()} callback request {request_id} is still "
-            f"unclaimed ({_summary(request)}). Please claim it now.")
-    sent = _send_all(ctx, f"due-{request_id}-{n}", _on_call(ctx, escalate=True), body, f"overdue:{priority}")
+            f"unclaimed ({_summary(request)}). {_claim_hint(request_id)}")
+    sent = _send_all(ctx, f"due-{request_id}-{n}", _on_call(ctx, True, priority), body, f"overdue:{priority}")
     callbacks.add_audit(ctx.conn, request_id, "helpline", "overdue", f"re-alert {n} to {sent} phone(s)")
     if n < MAX_REALERTS:
         interval = {"crisis": ctx.settings.due_crisis_minutes * 60,
@@ -77,7 +83,8 @@ def expire_claim(request_id: str, token: str) -> dict[str, object]:
     """A claim left too long goes back to the queue (unless it was completed or claimed again since)."""
     ctx = job_context()
     try:
-        callbacks.release(ctx.conn, request_id, "helpline", why="claim lapsed", token=token)
+        callbacks.release(ctx.conn, request_id, "helpline", why="claim lapsed", token=token, settings=ctx.settings,
+                          queues={"crisis": ctx.queue("crisis")})
     except callbacks.CallbackError:
         return {"released": False}
     request = callbacks.get(ctx.conn, request_id)

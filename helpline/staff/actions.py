@@ -15,7 +15,8 @@ def claim(hl: Any, request_id: str, account: Account) -> dict[str, Any]:
 
 def release(hl: Any, request_id: str, account: Account) -> dict[str, Any]:
     """The holder releases their claim; a supervisor may release anyone's."""
-    return callbacks.release(hl.conn, request_id, account.name, supervisor=account.supervisor)
+    return callbacks.release(hl.conn, request_id, account.name, supervisor=account.supervisor,
+                             settings=hl.settings, queues=hl.queues)
 
 
 def complete(hl: Any, request_id: str, account: Account, outcome: str, note: str) -> dict[str, Any]:
