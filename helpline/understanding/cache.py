@@ -21,7 +21,7 @@ import sklearn
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MEMORY: dict[str, Any] = {}
-FORMAT = "1"  # bump when a model class changes shape
+FORMAT = "2"  # bump when what is trained changes shape (the cache holds scikit-learn pipelines only)
 
 
 def digest(*parts: bytes | str) -> str:

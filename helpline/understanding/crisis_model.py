@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sklearn.pipeline import Pipeline
+
 from helpline.understanding import augment, cache, data
 from helpline.understanding.features import Linear, make_pipeline
 from helpline.understanding.normalise import normalise
@@ -51,6 +53,10 @@ class Opinion:
 
 
 def train(examples: Sequence[data.Labelled], *, augmented: bool = True) -> Linear:
+    return Linear(fit(examples, augmented=augmented))
+
+
+def fit(examples: Sequence[data.Labelled], *, augmented: bool = True) -> Pipeline:
     """A model trained on ``examples`` (and label-keeping variants of them when ``augmented``)."""
     texts: list[str] = []
     labels: list[str] = []
@@ -64,7 +70,7 @@ def train(examples: Sequence[data.Labelled], *, augmented: bool = True) -> Linea
                 labels.append(ex.label)
     pipeline = make_pipeline(c=C)
     pipeline.fit(texts, labels)
-    return Linear(pipeline)
+    return pipeline
 
 
 class CrisisModel:
@@ -134,8 +140,8 @@ def model_for(lexicon_path: Path, threshold: float, overrule: float,
         h.update(f.read_bytes())
     key = cache.digest(h.hexdigest(), f"C={C}", "augmented")
 
-    def build() -> Linear:
-        return train(data.read_corpora(files))
+    def build() -> Pipeline:
+        return fit(data.read_corpora(files))
 
-    linear = cache.cached("crisis", key, build, cache_dir or cache.default_folder())
-    return CrisisModel(linear, threshold, overrule, key)
+    pipeline = cache.cached("crisis", key, build, cache_dir or cache.default_folder())
+    return CrisisModel(Linear(pipeline), threshold, overrule, key)

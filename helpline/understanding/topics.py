@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from helpline.understanding import augment, cache
 from helpline.understanding.features import Linear, make_pipeline
@@ -67,6 +68,10 @@ class Example:
 
 
 def train(examples: Sequence[Example], *, augmented: bool = True) -> Linear:
+    return Linear(fit(examples, augmented=augmented))
+
+
+def fit(examples: Sequence[Example], *, augmented: bool = True) -> Pipeline:
     texts: list[str] = []
     labels: list[str] = []
     for ex in examples:
@@ -79,9 +84,9 @@ def train(examples: Sequence[Example], *, augmented: bool = True) -> Linear:
             for variant in augment.variants(norm, 1):
                 texts.append(variant)
                 labels.append(ex.target)
-    pipeline = make_pipeline(c=C, class_weight="balanced", char_min_df=1)
+    pipeline = make_pipeline(c=C, class_weight="balanced", char_min_df=2)
     pipeline.fit(texts, labels)
-    return Linear(pipeline)
+    return pipeline
 
 
 class Router:
@@ -139,9 +144,9 @@ def router_for(examples: Sequence[Example], policy: Policy, negatives: Path | No
     """The router trained on ``examples`` (and on the everyday texts in ``negatives`` as :data:`NONE`)."""
     everyday = everyday_texts(negatives) if negatives else []
     all_examples = list(examples) + [Example(t, NONE, "en") for t in everyday]
-    key = cache.digest(examples_digest(all_examples), f"C={C}", "augmented", "balanced")
-    linear = cache.cached("topics", key, lambda: train(all_examples), cache_dir or cache.default_folder())
-    return Router(linear, policy, key[:12])
+    key = cache.digest(examples_digest(all_examples), f"C={C}", "augmented", "balanced", "min_df=2")
+    pipeline = cache.cached("topics", key, lambda: fit(all_examples), cache_dir or cache.default_folder())
+    return Router(Linear(pipeline), policy, key[:12])
 
 
 def everyday_texts(path: Path) -> list[str]:
