@@ -65,6 +65,8 @@ class Settings:
     crisis_line: str = "988"              # dialled for a crisis heard on a call (suicide and other categories)
     overdose_line: str = "+18002221222"   # dialled after "hang up and dial 911" for an overdose: Poison Control
     admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
+    on_call_line: str | None = None       # rung for a caller on the crisis path; default STAFF_ALERT_NUMBERS
+    emergency_number: str = "911"         # what callers and texters are told to dial in an emergency
     dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
     voicemail_seconds: int = 120          # the longest voicemail
     # staff pages and accounts (helpline/staff/, helpline/accounts.py)
@@ -105,6 +107,9 @@ class Settings:
             "helpline_number": display_number(self.helpline_number, self.default_region),
             "org_name_es": self.org_name_es or self.org_name,
             "org_hours_es": self.org_hours_es or spanish_hours(self.business_hours),
+            "crisis_line": line_text(self.crisis_line, self.default_region),
+            "overdose_line": line_text(self.overdose_line, self.default_region),
+            "emergency_number": self.emergency_number,
         }
 
     def variables_in(self, lang: str) -> dict[str, str]:
@@ -164,6 +169,21 @@ def display_number(e164: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def line_text(number: str, region: str) -> str:
+    """A line as it is written for people: a short code as it is ("988"), a toll-free number as "1-800-222-1222",
+    any other number as :func:`display_number` writes it."""
+    if number.isdigit():
+        return number
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return number
+    national = str(parsed.national_number)
+    if parsed.country_code == 1 and len(national) == 10 and national[0] == "8" and national[1] == national[2]:
+        return f"1-{national[:3]}-{national[3:6]}-{national[6:]}"
+    return display_number(number, region)
+
+
 ENV_VARS = {
     "REDIS_URL": "redis_url",
     "HELPLINE_DATA_DIR": "data_dir",
@@ -199,6 +219,8 @@ ENV_VARS = {
     "CRISIS_LINE": "crisis_line",
     "OVERDOSE_LINE": "overdose_line",
     "ADMISSIONS_LINE": "admissions_line",
+    "ON_CALL_LINE": "on_call_line",
+    "EMERGENCY_NUMBER": "emergency_number",
     "DIAL_TIMEOUT": "dial_timeout",
     "VOICEMAIL_SECONDS": "voicemail_seconds",
     "STAFF_SESSION_HOURS": "staff_session_hours",
@@ -304,7 +326,13 @@ def _validate(values: dict[str, object]) -> Settings:
                 errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
             out[key] = sid
         # -- voice settings --
-        elif key in ("crisis_line", "overdose_line", "admissions_line"):
+        elif key == "emergency_number":
+            text = re.sub(r"[\s().-]", "", str(value))
+            if re.fullmatch(r"\d{3}", text):
+                out[key] = text
+            else:
+                errors.append(f"{names[key]}: {value!r} is not a three-digit emergency number such as 911 or 112")
+        elif key in ("crisis_line", "overdose_line", "admissions_line", "on_call_line"):
             text = re.sub(r"[\s().-]", "", str(value))
             if text in ("911", "112"):
                 errors.append(f"{names[key]}: Twilio cannot place emergency calls; callers are told to dial "

@@ -170,13 +170,13 @@ def dial_ended() -> Response:
         return call
     status = request.form.get("DialCallStatus", "")
     answered = status in ANSWERED
-    to = "crisis" if request.args.get("to") == "crisis" else "admissions"
+    to = request.args.get("to") if request.args.get("to") in ("crisis", "oncall") else "admissions"
     log.info("voice sid=%s dial to=%s status=%s", call.sid, to, status or "-")
     try:
         ctx = context(hl)
-        if to == "crisis" or answered:
+        if to != "admissions" or answered:
             state = hl.conversations.load("voice", call.sid)
-            new_state, actions = voice_turn.prompt(hl.flow, state) if to == "crisis" else (state, [])
+            new_state, actions = voice_turn.prompt(hl.flow, state) if to != "admissions" else (state, [])
             return twiml(dial_done(ctx, new_state, actions, to, answered))
     except Exception as exc:  # noqa: BLE001
         return safe(hl, call, exc)
@@ -231,8 +231,10 @@ def call_status() -> Response:
         pending = pending_callback(hl.flow, state)
         actions = []
         if pending is not None:
-            actions.append(callback_request(state, "call ended while asking for a callback",
-                                            str(pending.priority), inbound.opted_out, node=pending.id))
+            # Normally made already at the first ask: this only adds what was gathered since.
+            actions.append(dataclasses.replace(
+                callback_request(state, "call ended while asking for a callback", str(pending.priority),
+                                 inbound.opted_out, node=pending.id), ask=False))
         return Outcome(State(lang=state.lang, turns=state.turns), list(actions), path="call-ended")
 
     try:

@@ -211,6 +211,8 @@ class _Builder:
             start=str(data["start"]), person=str(data["person"]), help=str(data["help"]),
             fallback=str(data["fallback"]), crisis=str(data["crisis"]), nodes=nodes, keywords=keywords,
             messages=messages, vocabulary=self.vocabulary, max_misses=int(data.get("max_misses", 2)),
+            crisis_paths={str(k): str(v) for k, v in (data.get("crisis_paths") or {}).items()},
+            lifeline=data.get("lifeline"),
         )
         self.cross_check(flow)
         return flow
@@ -236,6 +238,10 @@ class _Builder:
         node.reason = raw.get("reason")
         node.priority = Priority(raw.get("priority", "routine"))
         node.topic = raw.get("topic")
+        node.hold = bool(raw.get("hold", False))
+        if "request" in raw:
+            node.request_reason = str(raw["request"]["reason"])
+            node.request_priority = Priority(raw["request"].get("priority", "routine"))
         if "pattern" in raw:
             try:
                 re.compile(raw["pattern"])
@@ -255,6 +261,11 @@ class _Builder:
             target = getattr(flow, name)
             if target not in nodes:
                 self.problem([name], f"'{name}' names node '{target}', which does not exist")
+        for path_name, target in flow.crisis_paths.items():
+            if target not in nodes:
+                self.problem(["crisis_paths", path_name], f"names node '{target}', which does not exist")
+        if flow.lifeline is not None and flow.lifeline not in nodes:
+            self.problem(["lifeline"], f"'lifeline' names node '{flow.lifeline}', which does not exist")
         before = len(self.problems)
         for node in nodes.values():
             for where, target in _targets_with_paths(node):
@@ -268,7 +279,8 @@ class _Builder:
                                                                      NodeType.MENU, NodeType.QUESTION):
             self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
         # Reachability: from the entry points, plus every node a texter can find by its topic phrases.
-        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis]
+        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis, *flow.crisis_paths.values()]
+        roots += [flow.lifeline] if flow.lifeline else []
         roots += [n.id for n in nodes.values() if n.match]
         seen = _reach(nodes, [r for r in roots if r in nodes])
         for node in nodes.values():
@@ -278,7 +290,7 @@ class _Builder:
         # A way to a person: every node leads to a callback or hand-off, or to an end that gives a number.
         # Waiting nodes also lead to the fallback after repeated misses.
         def personal(n: Node) -> bool:
-            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF):
+            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF) or n.request_reason or n.hold:
                 return True
             return n.type is NodeType.END and self.gives_number(n)
         good = {n.id for n in nodes.values() if personal(n)}

@@ -81,6 +81,11 @@ class Node:
     reason: str | None = None
     priority: Priority = Priority.ROUTINE
     topic: str | None = None
+    # a question that records a callback request as it is asked (the first ask: the answers only enrich it)
+    request_reason: str | None = None
+    request_priority: Priority = Priority.ROUTINE
+    # a crisis node that keeps the person on the crisis path: every later message gets its resources again
+    hold: bool = False
 
     @property
     def waits(self) -> bool:
@@ -117,6 +122,17 @@ class Flow:
     messages: dict[str, Text]
     vocabulary: Vocabulary
     max_misses: int = 2
+    crisis_paths: dict[str, str] = field(default_factory=dict)  # crisis path (see helpline.crisis_paths) -> node
+    lifeline: str | None = None  # where the "lifeline" keyword (AYUDA, 988) leads: how to reach 988
+
+    def crisis_node(self, path: str | None) -> str:
+        """The node a crisis of ``path`` (a category, or a finer path such as ``overdose_self``) leads to."""
+        if path and path in self.crisis_paths:
+            return self.crisis_paths[path]
+        return self.crisis
+
+    def hold_nodes(self) -> set[str]:
+        return {n.id for n in self.nodes.values() if n.hold}
 
     @property
     def default_lang(self) -> str:

@@ -21,6 +21,8 @@ class State:
     vars: dict[str, str] = field(default_factory=dict)     # what questions gathered (name, best time)
     topics: list[str] = field(default_factory=list)        # answers visited, for the callback summary
     turns: int = 0
+    asked: str = ""                                   # the reason of the callback request this conversation made
+    crisis_at: float = 0.0                            # when the full crisis reply was last sent (repeats get less)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
