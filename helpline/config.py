@@ -67,6 +67,7 @@ class Settings:
     admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
     on_call_line: str | None = None       # rung for a caller on the crisis path; default STAFF_ALERT_NUMBERS
     emergency_number: str = "911"         # what callers and texters are told to dial in an emergency
+    journal_replay_seconds: int = 5       # how often the outage journal is replayed into Redis (0: never)
     dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
     voicemail_seconds: int = 120          # the longest voicemail
     # staff pages and accounts (helpline/staff/, helpline/accounts.py)
@@ -221,6 +222,7 @@ ENV_VARS = {
     "ADMISSIONS_LINE": "admissions_line",
     "ON_CALL_LINE": "on_call_line",
     "EMERGENCY_NUMBER": "emergency_number",
+    "JOURNAL_REPLAY_SECONDS": "journal_replay_seconds",
     "DIAL_TIMEOUT": "dial_timeout",
     "VOICEMAIL_SECONDS": "voicemail_seconds",
     "STAFF_SESSION_HOURS": "staff_session_hours",
@@ -326,6 +328,13 @@ def _validate(values: dict[str, object]) -> Settings:
                 errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
             out[key] = sid
         # -- voice settings --
+        elif key == "journal_replay_seconds":
+            try:
+                out[key] = int(str(value))
+                if not 0 <= out[key] <= 3600:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                errors.append(f"{names[key]}: {value!r} is not a whole number of seconds from 0 to 3600")
         elif key == "emergency_number":
             text = re.sub(r"[\s().-]", "", str(value))
             if re.fullmatch(r"\d{3}", text):

@@ -8,8 +8,43 @@ line: the person's language is in Redis, which may be what failed.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
 from helpline.config import Settings
-from helpline.crisis import Lexicon
+from helpline.crisis import NO_CRISIS, Lexicon, Verdict
+
+if TYPE_CHECKING:
+    from helpline.app import Helpline
+    from helpline.journal import Entry
+
+log = logging.getLogger(__name__)
+
+
+def screen(lexicon: Lexicon | None, text: str) -> Verdict:
+    """The crisis screen, for the fail-safe: never raises (a broken screen counts as no verdict)."""
+    try:
+        return lexicon.screen(text) if lexicon is not None and text else NO_CRISIS
+    except Exception:  # noqa: BLE001
+        return NO_CRISIS
+
+
+def journal(hl: Helpline, entry: Entry, verdict: Verdict) -> str:
+    """Put what could not be stored into the outage journal; "queued", or "FAILED" (logged) when the disk
+    refuses too. Never raises: the safe reply goes out whatever happens here."""
+    try:
+        from helpline import crisis_paths
+
+        path = crisis_paths.path_of(verdict, entry.body) if verdict.crisis else None
+        extra = {**entry.extra, **({"path": path} if path else {})}
+        hl.journal.append(dataclasses.replace(entry, crisis=verdict.crisis, category=verdict.category,
+                                              severity=verdict.severity, extra=extra))
+        return "queued"
+    except Exception as exc:  # noqa: BLE001
+        log.critical("outage journal write FAILED: %s sid=%s crisis=%s: this event is only in the log",
+                     type(exc).__name__, entry.sid, verdict.category if verdict.crisis else "no", exc_info=exc)
+        return "FAILED"
 
 
 def _crisis_call(v: dict[str, str]) -> str:

@@ -31,6 +31,7 @@ from helpline.conversations import state_key
 from helpline.dialogue import Inbound, Outcome
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.model import Node, NodeType
+from helpline.journal import Entry
 from helpline.logs import mask
 from helpline.phones import e164
 from helpline.twilio_io import TWIML, twilio_signed
@@ -79,13 +80,20 @@ def safe(hl: Helpline, call: Call, exc: Exception, speech: str = "") -> Response
 
 
 def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: Decide,
-             to_twiml: Callable[[Outcome], VoiceResponse]) -> Response:
-    """One transaction: decide, store state and side effects, and store the TwiML a retry will get."""
+             to_twiml: Callable[[Outcome], VoiceResponse], kind: str = "step",
+             extra: dict[str, str] | None = None) -> Response:
+    """One transaction: decide, store state and side effects, and store the TwiML a retry will get. What cannot
+    be stored goes to the outage journal (``kind`` and ``extra`` say what it was: a step, a voicemail...)."""
     started = time.perf_counter()
     try:
         handled = hl.conversations.handle("voice", call.number, dedupe, inbound, decide, session=call.sid,
                                           render=lambda outcome: [str(to_twiml(outcome))])
     except Exception as exc:  # noqa: BLE001 - whatever broke, the caller still hears the emergency numbers
+        verdict = failsafe.screen(hl.lexicon, inbound.text)
+        journal = failsafe.journal(hl, Entry("voice", call.number, dedupe, kind, body=inbound.text,
+                                             session=call.sid, extra=dict(extra or {})), verdict)
+        log.error("voice step could not be stored: crisis=%s journal=%s sid=%s",
+                  verdict.category if verdict.crisis else "no", journal, call.sid)
         return safe(hl, call, exc, inbound.text)
     outcome = handled.outcome
     log.info(
@@ -187,7 +195,7 @@ def dial_ended() -> Response:
 
     step = request.args.get("step", "")[:12]
     return run_step(hl, call, f"{call.sid}:dial:{step}", Inbound("", "voice"), decide,
-                    lambda outcome: dial_done(ctx, outcome.state, [], to, answered=False))
+                    lambda outcome: dial_done(ctx, outcome.state, [], to, answered=False), kind="transfer-failed")
 
 
 @bp.post("/voice/voicemail")
@@ -210,8 +218,9 @@ def voicemail() -> Response:
                                       inbound.opted_out, extra)
         return Outcome(dataclasses.replace(state), [request_cb], path="voicemail")
 
+    extra = {"reason": reason, **({"recording_url": recording, "recording_seconds": seconds} if recording else {})}
     return run_step(hl, call, f"{call.sid}:vm:{recording_sid}", Inbound("", "voice"), decide,
-                    lambda outcome: voicemail_done(ctx.speaking(outcome.state.lang)))
+                    lambda outcome: voicemail_done(ctx.speaking(outcome.state.lang)), kind="voicemail", extra=extra)
 
 
 @bp.post("/voice/status")

@@ -52,6 +52,11 @@ def test_compose_declares_the_production_shape() -> None:
     assert services["web"]["command"][:2] == ["gunicorn", "helpline.wsgi:app"]
     assert services["worker"]["command"] == ["helpline", "worker"]
     assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")
+    # The outage journal (under HELPLINE_DATA_DIR, /var/lib/helpline in the image) is on a volume, shared by the
+    # web app and the worker, so an outage's events survive a restart and either can replay them.
+    assert "helpline-data:/var/lib/helpline" in services["web"]["volumes"]
+    assert "helpline-data:/var/lib/helpline" in services["worker"]["volumes"]
+    assert "helpline-data" in compose()["volumes"]
 
 
 def test_compose_web_and_worker_commands_serve_a_text_and_alert_staff(tmp_path, redis_url, conn) -> None:  # type: ignore[no-untyped-def]
