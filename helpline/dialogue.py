@@ -251,7 +251,8 @@ def crisis_turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, ve
     now = inbound.now
     repeat = flow.messages.get("crisis_repeat")
     if (repeat is not None and now is not None and inbound.channel == "sms" and state.crisis_at
-            and 0 <= now - state.crisis_at < CRISIS_REPEAT_SECONDS and on_crisis_path(flow, state.node)):
+            and abs(now - state.crisis_at) < CRISIS_REPEAT_SECONDS and state.crisis_path == path
+            and on_crisis_path(flow, state.node)):
         new_state = dataclasses.replace(state, turns=state.turns + 1)
         return Outcome(new_state, [*prefix, Say(repeat.get(state.lang, inbound.channel, flow.default_lang)),
                                    request], verdict, "crisis-repeat")
@@ -259,6 +260,7 @@ def crisis_turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, ve
     new_state, actions = interrupt(flow, state, node_id, inbound.channel)
     new_state.turns += 1
     new_state.crisis_at = now or 0.0
+    new_state.crisis_path = path or ""
     if not (path in crisis_paths.OWN_REPLY and node_id in flow.crisis_paths.values()):
         actions = [Say(lexicon.reply(verdict.category, inbound.channel, state.lang, severity=verdict.severity)),
                    *actions]

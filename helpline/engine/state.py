@@ -23,6 +23,7 @@ class State:
     turns: int = 0
     asked: str = ""                                   # the reason of the callback request this conversation made
     crisis_at: float = 0.0                            # when the full crisis reply was last sent (repeats get less)
+    crisis_path: str = ""                             # ...and for which crisis path (another path gets its own)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
