@@ -104,6 +104,9 @@ def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: De
         "keys" if inbound.digits else "speech" if inbound.text else "none", hl.flow.version, hl.lexicon.version,
         (time.perf_counter() - started) * 1000, f" callback={handled.request_id}" if handled.request_id else "",
     )
+    if not handled.texts:  # a replay of an older step (a call long over): nothing to do again, no dead air
+        ctx = context(hl)
+        return twiml(voicemail_done(ctx.speaking(hl.conversations.load("voice", call.sid).lang)))
     return twiml(handled.texts[0])
 
 

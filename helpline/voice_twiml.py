@@ -50,7 +50,7 @@ PHRASES = {
         "hold": "Please hold while we connect you to the {org_name} admissions team.",
         "after_hours": "Our admissions team is not available right now. They return calls {org_hours}.",
         "voicemail": "{lead} Please leave your name, the best number to reach you, and a short message after the "
-                     "tone. Press pound when you are done. In an emergency, hang up and dial 911.",
+                     "tone. Press pound when you are done. In an emergency, hang up and dial {emergency_number}.",
         "no_message": "We did not hear a message, but we will still call you back at this number.",
         "not_connected": "We could not connect your call. Please hang up and dial {crisis_line} now, or "
                          "{emergency_number} in an emergency. Poison Control is {overdose_line}.",
@@ -83,7 +83,7 @@ PHRASES = {
                        "{org_hours}.",
         "voicemail": "{lead} Por favor, deje su nombre, el mejor número para comunicarnos con usted y un mensaje "
                      "corto después del tono. Oprima la tecla numeral cuando termine. En una emergencia, cuelgue y "
-                     "marque 911.",
+                     "marque {emergency_number}.",
         "no_message": "No escuchamos ningún mensaje, pero de todos modos le llamaremos a este número.",
         "not_connected": "No pudimos comunicar su llamada. Por favor, cuelgue y marque {crisis_line} ahora, y luego "
                          "el 2 para español, o {emergency_number} en una emergencia. Poison Control, el centro de "
