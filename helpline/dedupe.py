@@ -40,7 +40,10 @@ def _entries(raw: bytes | None, now: float, window: int) -> list[bytes]:
     out = []
     for i in range(0, len(raw) - len(raw) % ENTRY_BYTES, ENTRY_BYTES):
         entry = raw[i:i + ENTRY_BYTES]
-        if (current - int.from_bytes(entry[:2], "big")) & 0xFFFF <= keep_hours:
+        age = (current - int.from_bytes(entry[:2], "big")) & 0xFFFF
+        if age >= 0x8000:  # stamped after ``now`` (a journal replay runs with the event's own, earlier time)
+            age -= 0x10000
+        if age <= keep_hours:
             out.append(entry)
     return out
 

@@ -23,6 +23,9 @@ def test_a_sid_is_remembered_for_48_hours_and_then_dropped() -> None:
     assert not dedupe.seen(later, tag, t0 + 56 * HOUR)  # pruned when written after the window
     assert len(later) == dedupe.ENTRY_BYTES  # ...with everything else that old
     assert dedupe.ttl() >= 48 * HOUR
+    # A journal replay writes with the event's own, earlier time: it keeps what came after it.
+    replayed = dedupe.add(raw, dedupe.tag("SM" + "3" * 32), t0 - 2 * HOUR)
+    assert dedupe.seen(replayed, tag, t0 + HOUR) and dedupe.seen(replayed, dedupe.tag("SM" + "3" * 32), t0)
 
 
 def test_a_captured_webhook_replayed_after_many_messages_and_a_closed_request_makes_nothing(
