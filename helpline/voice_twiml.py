@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from helpline.config import Settings
 from helpline.crisis import Lexicon
+from helpline.crisis_paths import SUICIDE_INGESTION
 from helpline.dialogue import Outcome
 from helpline.engine import Action, End, Flow, Listen, Say, State, Transfer
 from helpline.voice_turn import LANG_NODE, MULTI_DIGIT, OPERATOR, more_key_applies
@@ -45,6 +46,8 @@ PHRASES = {
         "overdose": "If someone may have overdosed, hang up now and dial {emergency_number}. If you cannot, stay on "
                     "the line and we will connect you to Poison Control, {overdose_line}.",
         "crisis": "Please stay on the line. We are connecting you to a crisis counselor now, at {crisis_line}.",
+        "ingestion": "If you have taken something, hang up now and dial {emergency_number}. If you cannot, stay on "
+                     "the line: we are connecting you to a crisis counselor at {crisis_line}.",
         "on_call": "Please stay on the line. We are trying a member of our team for you now.",
         "on_call_missed": "We could not reach our team just now. They have been asked to call you back right away.",
         "hold": "Please hold while we connect you to the {org_name} admissions team.",
@@ -75,6 +78,9 @@ PHRASES = {
                     "{overdose_line}.",
         "crisis": "Por favor, no cuelgue. Le estamos comunicando ahora con un consejero de crisis, al "
                   "{crisis_line}. Cuando le contesten, oprima 2 para español.",
+        "ingestion": "Si tomó algo, cuelgue ahora y marque {emergency_number}. Si no puede, no cuelgue: le "
+                     "comunicamos con un consejero de crisis al {crisis_line}. Cuando le contesten, oprima 2 para "
+                     "español.",
         "on_call": "Por favor, no cuelgue. Estamos llamando ahora a alguien de nuestro equipo.",
         "on_call_missed": "No pudimos comunicarnos con nuestro equipo en este momento. Le pedimos que le devuelva "
                           "la llamada de inmediato.",
@@ -168,7 +174,7 @@ def render(outcome: Outcome, ctx: Context, *, silence: int = 0) -> VoiceResponse
     if outcome.path == "crisis" and outcome.verdict.category:
         # The category's reply, then straight to the crisis line; "are you safe?" waits until that call ends.
         say_action(resp, ctx, says[0])
-        crisis_line(resp, ctx, state, outcome.verdict.category)
+        crisis_line(resp, ctx, state, outcome.verdict.category, state.crisis_path)
         return resp
     if outcome.path == "hold":
         # On the crisis path: the resources again, then a person on call (never the menu). If no one answers,
@@ -278,10 +284,16 @@ def on_call(resp: VoiceResponse, ctx: Context, state: State) -> None:
         dial.number(number)
 
 
-def crisis_line(resp: VoiceResponse, ctx: Context, state: State, category: str | None) -> None:
-    """Overdose: hang up and dial 911 first, else Poison Control; any other crisis: the crisis line (988)."""
+def crisis_line(resp: VoiceResponse, ctx: Context, state: State, category: str | None,
+                path: str | None = None) -> None:
+    """Overdose: hang up and dial 911 first, else Poison Control; an ingestion with suicidal words: 911 first, else
+    a crisis counselor (988); any other crisis: the crisis line (988)."""
     s = ctx.settings
-    if category == "overdose":
+    if path == SUICIDE_INGESTION:
+        say(resp, ctx, ctx.phrase("ingestion"))
+        resp.pause(length=2)
+        line = s.crisis_line
+    elif category == "overdose":
         say(resp, ctx, ctx.phrase("overdose"))
         resp.pause(length=2)
         line = s.overdose_line

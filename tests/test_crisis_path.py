@@ -55,3 +55,11 @@ def test_on_call_line_overrides_the_staff_phones(tmp_path, redis_url, conn, monk
     assert dialled(call) == "+15555550177"
     said = heard(call.dial_result("completed"))  # someone on call took it: the numbers, then goodbye
     assert "9 1 1" in said and call.documents[-1][-1].tag == "Hangup"
+
+
+def test_on_a_call_an_ingestion_with_suicidal_words_hears_911_and_is_put_through_to_the_crisis_line(
+        settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    call = new_call(settings, monkeypatch)
+    said = heard(call.say("i took all my pills and i want to die"))
+    assert "dial 9 1 1" in said and "crisis counselor" in said and "unlock your door" in said
+    assert dialled(call) == settings.crisis_line
