@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from helpline.errors import SettingsError
 from helpline.hours import BusinessHours
+from helpline.phones import line_text
 
 log = logging.getLogger(__name__)
 
@@ -168,21 +169,6 @@ def display_number(e164: str, region: str) -> str:
     if phonenumbers.region_code_for_number(number) == region or number.country_code == 1 and region == "US":
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def line_text(number: str, region: str) -> str:
-    """A line as it is written for people: a short code as it is ("988"), a toll-free number as "1-800-222-1222",
-    any other number as :func:`display_number` writes it."""
-    if number.isdigit():
-        return number
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return number
-    national = str(parsed.national_number)
-    if parsed.country_code == 1 and len(national) == 10 and national[0] == "8" and national[1] == national[2]:
-        return f"1-{national[:3]}-{national[3:6]}-{national[6:]}"
-    return display_number(number, region)
 
 
 ENV_VARS = {
