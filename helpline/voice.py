@@ -156,7 +156,11 @@ def silence() -> Response:
         count = int(request.args.get("silence", "1"))
         ctx = context(hl)
         state = hl.conversations.load("voice", call.sid)
-        if count > MAX_SILENCES:
+        if count > MAX_SILENCES and state.node in hl.flow.hold_nodes():
+            # Silent on the crisis path: the person on call, never admissions' voicemail.
+            outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
+                                      Transfer(voice_turn.ON_CALL)], path="hold")
+        elif count > MAX_SILENCES:
             # Someone who stays silent may be unable to speak: a person is the safest next step.
             outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
                                       Transfer(voice_turn.OPERATOR)], path="silence")

@@ -63,3 +63,18 @@ def test_on_a_call_an_ingestion_with_suicidal_words_hears_911_and_is_put_through
     said = heard(call.say("i took all my pills and i want to die"))
     assert "dial 9 1 1" in said and "crisis counselor" in said and "unlock your door" in said
     assert dialled(call) == settings.crisis_line
+
+
+def test_silence_on_the_crisis_path_rings_the_person_on_call_even_after_hours(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_voice import CLOSED
+
+    call = new_call(settings, monkeypatch, CLOSED)
+    call.say("i want to kill myself")
+    call.dial_result("no-answer")
+    call.press("2")
+    call.dial_result("no-answer")
+    for _ in range(3):
+        call.silence()
+    said = heard(call.silence())
+    assert "put you through" in said
+    assert dialled(call) == STAFF  # not admissions' after-hours voicemail
