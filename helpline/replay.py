@@ -54,7 +54,7 @@ def request_for(flow: Flow, entry: Entry, state: State, opted_out: bool) -> Requ
         verdict = Verdict(True, entry.category, entry.severity)
         made = crisis_request(verdict, state, call_only=opted_out, path=entry.extra.get("path"))
         return dataclasses.replace(made, reason=made.reason + LATE)
-    gathered = {k: v for k, v in state.vars.items() if v != "-"}
+    gathered = dict(state.vars)
 
     def request(reason: str, priority: str, extra: dict[str, str] | None = None) -> RequestCallback:
         return RequestCallback(reason=reason + LATE, priority=priority, node="outage",

@@ -28,14 +28,16 @@ NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsaf
 YES_NO_WORDS = 4  # a yes or no is looked for in the first few words only
 # expect: name. A name is a few words; these mean "leave it out", and these words never start (or make) a name:
 # "please call me, I want to talk to someone about detox" is a request, not what staff should call someone.
-SKIP = "-"  # what a skipped answer is saved as
+SKIP = "-"  # what name_of answers for "leave it out" (nothing is saved)
 SKIP_WORDS = frozenset({"skip", "pass", "no name", "none", "no", "nope", "rather not", "prefer not",
                         "prefer not to say", "omitir", "omita", "ninguno", "sin nombre", "paso", "prefiero no"})
 NOT_NAME_WORDS = frozenset(
     "i im i'm ive my me you your we can could would please call talk speak help what when where why how "
     "who is are do does did dont need want have get about someone somebody yes hi hello hey thanks thank ok okay "
     "detox treatment withdrawal kratom insurance cost heroin pills asap now today tomorrow morning afternoon "
-    "evening tonight after before menu back more stop "
+    "evening tonight after before menu back more stop not sure scared afraid sad tired sick hurting alone lonely "
+    "lost confused fine good bad okay here ready busy home sorry worried depressed anxious high drunk dying done "
+    "dont know "
     "yo mi me usted quiero necesito puedo puede llamar llamen llameme hablar ayuda por favor que cuando donde como "
     "quien hola gracias si tengo desintoxicacion tratamiento ahora hoy manana tarde noche despues antes".split())
 NAME_MAX_WORDS = 4
@@ -94,7 +96,7 @@ def request(run: Run, node: Node, reason: str, priority: str) -> None:
     state = run.state
     fresh = state.asked != reason
     state.asked = reason
-    gathered = {k: v for k, v in state.vars.items() if v != SKIP}
+    gathered = dict(state.vars)
     run.do(RequestCallback(reason=reason, priority=priority, node=node.id, gathered=gathered,
                            topics=tuple(state.topics), ask=fresh))
 
@@ -141,8 +143,8 @@ class Question:
                 return True
             return self.again(run, node)
         assert node.save_as
-        run.state.vars[node.save_as] = value
-        if value != SKIP:
+        if value != SKIP:  # "SKIP": nothing saved, on to the next question
+            run.state.vars[node.save_as] = value
             run.do(Enrich({node.save_as: value}))
         target = node.branches.get(value) or node.goto
         if target:
@@ -205,20 +207,21 @@ def name_of(text: str) -> str | None:
     norm = matching.normalise(text)
     if norm in SKIP_WORDS:
         return SKIP
-    words = norm.split()
-    if not words or len(words) > NAME_MAX_WORDS or len(text) > NAME_MAX_CHARS:
-        return None
     if any(c in text for c in "?!:;@/") or re.search(r"\d", text):
         return None
-    lowered = [w.strip(".,'") for w in text.lower().replace("’", "'").split()]
-    if any(w in NOT_NAME_WORDS for w in words) or any(w in NOT_NAME_WORDS for w in lowered):
-        # "it's Maria" or "soy Juan": a name after a lead-in is still a name
-        lead = re.match(r"(?:(?:my name is|my names|name is|its|it's|im|i'm|this is|me llamo|soy|mi nombre es)\s+)"
-                        r"([^\W\d_][\w'.-]*(?:\s+[^\W\d_][\w'.-]*)?)$", text.strip(), re.IGNORECASE)
-        if lead and not any(w in NOT_NAME_WORDS for w in matching.normalise(lead.group(1)).split()):
-            return lead.group(1)
+    # "it's Maria", "my name is Sam", "soy Juan": a name after a lead-in is still a name
+    lead = _LEAD_IN.match(text.strip().replace("\u2019", "'"))
+    candidate = lead.group(1) if lead else text.strip().strip(".")
+    words = matching.normalise(candidate).split()
+    if not words or len(words) > NAME_MAX_WORDS or len(candidate) > NAME_MAX_CHARS:
         return None
-    return text.strip().strip(".")
+    if any(w in NOT_NAME_WORDS for w in words):
+        return None
+    return candidate
+
+
+_LEAD_IN = re.compile(r"(?:my name is|my names|name is|its|it's|im|i'm|this is|me llamo|soy|mi nombre es)\s+"
+                      r"([^\W\d_][\w'.-]*(?:\s+[^\W\d_][\w'.-]*){0,3})\.?$", re.IGNORECASE)
 
 
 REGISTRY: dict[NodeType, Behaviour] = {
