@@ -80,11 +80,13 @@ class Conversations:
     def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
                decide: Callable[[State, Inbound], Outcome], *, session: str | None = None,
                render: Callable[[Outcome], list[str]] | None = None,
-               flood_limits: tuple[int, int] | None = None, now: float | None = None) -> Handled:
+               flood_limits: tuple[int, int] | None = None, now: float | None = None,
+               never_throttle: Callable[[State], bool] | None = None) -> Handled:
         """Apply one inbound message once. ``session`` keys the state instead of the number (a call's CallSid);
         ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML);
         ``flood_limits`` (per minute, per hour) throttles a flooding number: None exempts this message (a crisis,
-        STOP/START). A throttled message gets an empty reply and changes nothing but the counters. ``now``:
+        STOP/START), and so does ``never_throttle(state)`` (someone on the crisis path). A throttled message gets
+        an empty reply and changes nothing but the counters. ``now``:
         when it arrived (default: the clock; the outage journal replays with the original time)."""
         keys = [state_key(channel, session or number), optouts.key(number), callbacks.open_key(number),
                 lang_key(number), dedupe.key(channel, session or number)]
@@ -107,7 +109,8 @@ class Conversations:
                 return
             state = State.from_json(raw)
             seen_after = dedupe.add(raw_seen, seen_tag, now)
-            if flood_limits and flood.over(counts, flood_limits):
+            throttle = flood_limits and not (never_throttle and never_throttle(state))
+            if throttle and flood.over(counts, flood_limits):  # type: ignore[arg-type]
                 pipe.multi()
                 flood.count(pipe, counters)
                 pipe.set(keys[0], _record(state, tag, []), ex=self.ttl)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 from helpline import failsafe, optouts
 from helpline.app import helpline_of
 from helpline.crisis import Verdict
-from helpline.dialogue import Inbound, opt_keyword
+from helpline.dialogue import Inbound, on_crisis_path, opt_keyword
 from helpline.journal import Entry
 from helpline.logs import mask
 from helpline.phones import e164
@@ -48,7 +48,8 @@ def inbound_sms() -> Response:
         exempt = verdict.crisis or opt_keyword(inbound) is not None
         limits = None if exempt else (hl.settings.flood_per_minute, hl.settings.flood_per_hour)
         handled = hl.conversations.handle("sms", number, sid, inbound,
-                                          lambda state, inb: hl.decide(state, inb, verdict), flood_limits=limits)
+                                          lambda state, inb: hl.decide(state, inb, verdict), flood_limits=limits,
+                                          never_throttle=lambda state: on_crisis_path(hl.flow, state.node))
         if handled.throttled:
             log.warning("sms sid=%s from=%s throttled: over the flood limits; answered with an empty reply",
                         sid, mask(number))

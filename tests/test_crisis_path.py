@@ -78,3 +78,12 @@ def test_silence_on_the_crisis_path_rings_the_person_on_call_even_after_hours(se
     said = heard(call.silence())
     assert "put you through" in said
     assert dialled(call) == STAFF  # not admissions' after-hours voicemail
+
+
+def test_someone_on_the_crisis_path_is_never_throttled(tmp_path, redis_url, conn) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path, redis_url, FLOOD_PER_MINUTE=3)
+    phone = Phone(create_app(settings).test_client(), settings)
+    phone.text("i want to kill myself")
+    phone.text("no")
+    replies = [phone.text(f"please {i}") for i in range(8)]  # far over the flood limit, no crisis words
+    assert all(r and "still here" in r[0] for r in replies)
