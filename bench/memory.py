@@ -3,8 +3,9 @@
     .venv/bin/python bench/memory.py [--conversations 1000]
 
 Conversations go through the real transaction (Conversations.handle with the real flow and screen): each
-number sends "hi" then "2", so it holds its conversation record (state, the tags of its latest messages and
-the latest reply, for retried webhooks) and its flood counters. Callback requests are made the same way
+number sends "hi" then "2" (and, in a second row, 12 messages), so it holds its conversation record (state and
+the latest reply, for retried webhooks), the sids it has seen for 48 hours (the replay window) and its flood
+counters. Callback requests are made the same way
 ("i want to kill myself"), with their audit entries and RQ jobs (the immediate alert and the due-time check).
 Figures are Redis INFO used_memory deltas divided by the count, measured at two sizes in the same run.
 """
@@ -55,7 +56,10 @@ def main() -> None:
     args = parser.parse_args()
     n = args.conversations
     rows = []
+    # 12 messages: the 48-hour dedupe string (8 bytes a message, helpline/dedupe.py) grows with them.
+    long_chat = ["hi", "2", "1", "back", "menu", "3", "1", "menu", "4", "2", "menu", "1"]
     for label, bodies in (("active conversation (2 messages)", ["hi", "2"]),
+                          ("active conversation (12 messages)", long_chat),
                           ("open callback request (crisis text)", ["i want to kill myself"])):
         small, large = measure(n, bodies, 0), measure(10 * n, bodies, 0)
         rows.append((label, small, large))

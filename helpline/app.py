@@ -19,6 +19,7 @@ from helpline.crisis import Lexicon, Verdict, load_lexicon
 from helpline.dialogue import Inbound, Outcome, turn
 from helpline.engine import Flow, State, load_flow
 from helpline.errors import RedisUnavailable
+from helpline.journal import Journal
 from helpline.twilio_io import sms_reply
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Helpline:
     conn: redis.Redis
     queues: dict[str, Queue]
     conversations: Conversations
+    journal: Journal
 
     def decide(self, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
         return metrics.noting_crisis(turn(self.flow, self.lexicon, state, inbound, verdict))
@@ -62,7 +64,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     conn = redisdb.connect(url)
     queues = {name: Queue(name, connection=conn) for name in QUEUE_NAMES}
     helpline = Helpline(settings, flow, lexicon, conn, queues,
-                        Conversations(conn, queues, settings))
+                        Conversations(conn, queues, settings), Journal(settings.data_dir / "journal"))
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -91,6 +93,12 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     init_staff(app)  # /staff pages and /api/: blueprints, session cookie, CSRF, security headers
     metrics.init_app(app)  # /metrics, and the webhook timer
     _register_errors(app)
+    if settings.journal_replay_seconds:
+        from helpline.replay import Replayer
+
+        # At start-up and every few seconds: what an outage left in the journal reaches the queue late.
+        app.extensions["journal_replayer"] = Replayer(helpline, settings.journal_replay_seconds)
+        app.extensions["journal_replayer"].start()
     return app
 
 

@@ -139,11 +139,14 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
         priority = action.priority if raised else old_priority
         gathered = {**json.loads(existing.get("gathered", "{}")), **action.gathered}
         topics = list(dict.fromkeys(json.loads(existing.get("topics", "[]")) + list(action.topics)))[-10:]
-        requests = int(existing.get("requests", "1")) + 1
+        # A new ask counts (staff see "asked 40 times"); the same ask only adds what was gathered.
+        requests = int(existing.get("requests", "1")) + (1 if action.ask or raised else 0)
         updates: dict[str, Any] = {"priority": priority, "gathered": json.dumps(gathered),
                                    "topics": json.dumps(topics), "updated": now, "requests": requests,
                                    "call_only": int(action.call_only or existing.get("call_only") == "1")}
-        detail = f"asked again ({action.reason})"
+        if action.latest:
+            updates["latest"] = _latest(existing.get("latest"), action.latest)
+        detail = f"asked again ({action.reason})" if action.ask else f"details added ({action.reason})"
         if raised:
             due = min(float(existing.get("due", now + 1e9)), due_time(settings, priority, now))
             updates.update(reason=action.reason, due=due)
@@ -165,6 +168,8 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
         "topics": json.dumps(list(action.topics)), "call_only": int(action.call_only), "created": now,
         "updated": now, "due": due, "requests": 1, "attempts": 0, "alerts": 0,
     }
+    if action.latest:
+        fields["latest"] = _latest(None, action.latest)
     pipe.hset(request_key(request_id), mapping=fields)
     pipe.set(open_key(number), request_id)
     pipe.zadd(QUEUE_KEY, {request_id: queue_score(action.priority, now)})
@@ -173,6 +178,27 @@ def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: 
                + (["voicemail"] if "recording_url" in action.gathered else []), now)
     _schedule(pipe, queues, request_id, action.priority, 1, due)
     return Staged(request_id, created=True, alerted=True)
+
+
+LATEST_KEPT = 5  # the crisis categories of a request's latest messages, shown on its card
+
+
+def _latest(raw: str | None, category: str) -> str:
+    """The request's ``latest`` field with one more message's category (newest last): JSON, a few names."""
+    kept = json.loads(raw) if raw else []
+    return json.dumps((kept + [category])[-LATEST_KEPT:])
+
+
+def enrich(pipe: Pipeline, request_id: str, existing: dict[str, str], gathered: dict[str, str],
+           now: float | None = None) -> None:
+    """Add answers (a name, a best time) to an open request, inside ``pipe``'s MULTI; no alert, no new ask."""
+    if existing.get("status") not in (Status.OPEN, Status.CLAIMED) or not gathered:
+        return
+    now = time.time() if now is None else now
+    merged = {**json.loads(existing.get("gathered", "{}")), **gathered}
+    existing["gathered"] = json.dumps(merged)
+    pipe.hset(request_key(request_id), mapping={"gathered": existing["gathered"], "updated": now})
+    add_audit(pipe, request_id, "helpline", "details added", ", ".join(sorted(gathered)), now)
 
 
 def _schedule(pipe: Pipeline, queues: dict[str, Queue], request_id: str, priority: str, n: int,
@@ -230,6 +256,7 @@ def _typed(fields: dict[str, str]) -> dict[str, Any]:
     for name in ("requests", "attempts", "alerts"):
         out[name] = int(fields.get(name, 0))
     out["call_only"] = fields.get("call_only") == "1"
+    out["latest"] = json.loads(fields.get("latest") or "[]")
     return out
 
 

@@ -127,12 +127,28 @@ def worker(burst: bool, worker_class: str) -> None:
     beat(conn, rq_worker.name)
     watchdog = Watchdog(Redis.from_url(env["REDIS_URL"], socket_timeout=5), rq_worker, queues)
     watchdog.start()
+    replayer = _journal_replayer(settings, env["REDIS_URL"])
     try:
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
         watchdog.stop()
+        if replayer is not None:
+            replayer.stop()
         if started:
             started.stop()
+
+
+def _journal_replayer(settings, redis_url: str):  # type: ignore[no-untyped-def]
+    """The outage journal's replayer for a worker process (the web app starts its own): the worker shares the
+    journal's folder (a volume in docker-compose), so a journal is replayed even while no webhook runs."""
+    import dataclasses
+
+    from helpline.app import create_app
+
+    if not settings.journal_replay_seconds:
+        return None
+    app = create_app(dataclasses.replace(settings, redis_url=redis_url))
+    return app.extensions.get("journal_replayer")
 
 
 @main.command()

@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from helpline.errors import SettingsError
 from helpline.hours import BusinessHours
+from helpline.phones import line_text
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ class Settings:
     crisis_line: str = "988"              # dialled for a crisis heard on a call (suicide and other categories)
     overdose_line: str = "+18002221222"   # dialled after "hang up and dial 911" for an overdose: Poison Control
     admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
+    on_call_line: str | None = None       # rung for a caller on the crisis path; default STAFF_ALERT_NUMBERS
+    emergency_number: str = "911"         # what callers and texters are told to dial in an emergency
+    journal_replay_seconds: int = 5       # how often the outage journal is replayed into Redis (0: never)
     dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
     voicemail_seconds: int = 120          # the longest voicemail
     # staff pages and accounts (helpline/staff/, helpline/accounts.py)
@@ -129,6 +133,9 @@ class Settings:
             "org_walk_in_es": WALK_IN_TEXT[self.org_walk_ins]["es"],
             "org_minors": MINORS_TEXT[self.org_admits_minors]["en"],
             "org_minors_es": MINORS_TEXT[self.org_admits_minors]["es"],
+            "crisis_line": line_text(self.crisis_line, self.default_region),
+            "overdose_line": line_text(self.overdose_line, self.default_region),
+            "emergency_number": self.emergency_number,
         }
 
     @property
@@ -257,6 +264,9 @@ ENV_VARS = {
     "CRISIS_LINE": "crisis_line",
     "OVERDOSE_LINE": "overdose_line",
     "ADMISSIONS_LINE": "admissions_line",
+    "ON_CALL_LINE": "on_call_line",
+    "EMERGENCY_NUMBER": "emergency_number",
+    "JOURNAL_REPLAY_SECONDS": "journal_replay_seconds",
     "DIAL_TIMEOUT": "dial_timeout",
     "VOICEMAIL_SECONDS": "voicemail_seconds",
     "STAFF_SESSION_HOURS": "staff_session_hours",
@@ -388,7 +398,20 @@ def _validate(values: dict[str, object]) -> Settings:
                 errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
             out[key] = sid
         # -- voice settings --
-        elif key in ("crisis_line", "overdose_line", "admissions_line"):
+        elif key == "journal_replay_seconds":
+            try:
+                out[key] = int(str(value))
+                if not 0 <= out[key] <= 3600:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                errors.append(f"{names[key]}: {value!r} is not a whole number of seconds from 0 to 3600")
+        elif key == "emergency_number":
+            text = re.sub(r"[\s().-]", "", str(value))
+            if re.fullmatch(r"\d{3}", text):
+                out[key] = text
+            else:
+                errors.append(f"{names[key]}: {value!r} is not a three-digit emergency number such as 911 or 112")
+        elif key in ("crisis_line", "overdose_line", "admissions_line", "on_call_line"):
             text = re.sub(r"[\s().-]", "", str(value))
             if text in ("911", "112"):
                 errors.append(f"{names[key]}: Twilio cannot place emergency calls; callers are told to dial "

@@ -1,7 +1,8 @@
 """Conversation state in Redis, and one inbound message applied exactly once.
 
 Each message runs in one optimistic Redis transaction (WATCH / MULTI / EXEC) over the conversation (which also
-remembers its latest message ids and reply), the number's opt-out and its open callback request. Two copies of
+remembers its latest reply), the sids it has seen in the last 48 hours (:mod:`helpline.dedupe`), the number's
+opt-out and its open callback request. Two copies of
 the same webhook (Twilio retries, or a duplicate in flight) race: one commits, the other sees the stored reply
 and sends exactly that, so the state advances once, the reply is the same, and a callback request and its staff
 alert are made once.
@@ -18,12 +19,10 @@ from dataclasses import asdict, dataclass
 import redis
 from rq import Queue
 
-from helpline import callbacks, flood, optouts, stats
+from helpline import callbacks, dedupe, flood, optouts, stats
 from helpline.config import Settings
 from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
-from helpline.engine import RequestCallback, State
-
-RECENT_SIDS = 8  # messages remembered per conversation for dedupe; Twilio retries the one it is waiting on
+from helpline.engine import Enrich, RequestCallback, State
 
 
 def state_key(channel: str, number: str) -> str:
@@ -40,11 +39,15 @@ def sid_tag(sid: str) -> str:
     return hashlib.blake2b(sid.encode(), digest_size=6).hexdigest()
 
 
-def _record(state: State, recent: list[str], tag: str, reply: list[str]) -> str:
-    """What is stored per conversation: its state, the tags of its latest messages, and the latest reply (so a
-    retried webhook gets exactly the same answer). One key, expiring with the conversation."""
-    data = asdict(state)
-    data["_sids"] = (recent + [tag])[-RECENT_SIDS:]
+_DEFAULTS = asdict(State())
+
+
+def _record(state: State, tag: str, reply: list[str]) -> str:
+    """What is stored per conversation: its state (fields at their defaults left out: memory), the tag of its
+    latest message and the latest reply (so a retried webhook gets exactly the same answer). One key, expiring
+    with the conversation; older messages are remembered by :mod:`helpline.dedupe`."""
+    data = {k: v for k, v in asdict(state).items() if v != _DEFAULTS[k] or k == "node"}
+    data["_last"] = tag
     data["_reply"] = reply
     return json.dumps(data, separators=(",", ":"))
 
@@ -77,42 +80,53 @@ class Conversations:
     def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
                decide: Callable[[State, Inbound], Outcome], *, session: str | None = None,
                render: Callable[[Outcome], list[str]] | None = None,
-               flood_limits: tuple[int, int] | None = None) -> Handled:
+               flood_limits: tuple[int, int] | None = None, now: float | None = None,
+               never_throttle: Callable[[State], bool] | None = None) -> Handled:
         """Apply one inbound message once. ``session`` keys the state instead of the number (a call's CallSid);
         ``render`` makes the reply that is stored and replayed to duplicates (default: the texts; voice: TwiML);
         ``flood_limits`` (per minute, per hour) throttles a flooding number: None exempts this message (a crisis,
-        STOP/START). A throttled message gets an empty reply and changes nothing but the counters."""
+        STOP/START), and so does ``never_throttle(state)`` (someone on the crisis path). A throttled message gets
+        an empty reply and changes nothing but the counters. ``now``:
+        when it arrived (default: the clock; the outage journal replays with the original time)."""
         keys = [state_key(channel, session or number), optouts.key(number), callbacks.open_key(number),
-                lang_key(number)]
-        now = time.time()
+                lang_key(number), dedupe.key(channel, session or number)]
+        now = time.time() if now is None else now
         counters = flood.keys(number, now)
         tag = sid_tag(sid)
+        seen_tag = dedupe.tag(sid)
         result: list[Handled] = []
 
         def attempt(pipe: redis.client.Pipeline) -> None:
             result.clear()
             # One round trip for everything this message depends on (WATCHed by transaction()).
-            raw, opted, open_id, raw_lang, *counts = pipe.mget(*keys, *counters)
+            raw, opted, open_id, raw_lang, raw_seen, *counts = pipe.mget(*keys, *counters)
             lang = raw_lang.decode() if raw_lang else None
             record = json.loads(raw) if raw else {}
-            recent = record.get("_sids", [])
-            if tag in recent:  # a retry: the latest message gets its reply again, an older one nothing more
-                result.append(Handled(record.get("_reply", []) if recent[-1] == tag else [], None, replayed=True))
+            latest = record.get("_last") or (record.get("_sids") or [None])[-1]
+            if dedupe.seen(raw_seen, seen_tag, now) or tag in record.get("_sids", ()) or tag == latest:
+                # A retry or a replay: the latest message gets its reply again, an older one nothing more.
+                result.append(Handled(record.get("_reply", []) if latest == tag else [], None, replayed=True))
                 return
             state = State.from_json(raw)
-            if flood_limits and flood.over(counts, flood_limits):
+            seen_after = dedupe.add(raw_seen, seen_tag, now)
+            throttle = flood_limits and not (never_throttle and never_throttle(state))
+            if throttle and flood.over(counts, flood_limits):  # type: ignore[arg-type]
                 pipe.multi()
                 flood.count(pipe, counters)
-                pipe.set(keys[0], _record(state, recent, tag, []), ex=self.ttl)
+                pipe.set(keys[0], _record(state, tag, []), ex=self.ttl)
+                pipe.set(keys[4], seen_after, ex=dedupe.ttl())
                 result.append(Handled([], None, replayed=False, throttled=True))
                 return
             existing_id, existing = callbacks.read_open(pipe, open_id)
+            request_open = existing.get("status") in (callbacks.Status.OPEN, callbacks.Status.CLAIMED)
             outcome = decide(state, Inbound(inbound.text, inbound.channel, opted is not None,
-                                            inbound.opt_out_type, inbound.digits, lang))
+                                            inbound.opt_out_type, inbound.digits, lang, now=now,
+                                            request_open=request_open))
             texts = render(outcome) if render else outcome.texts
             pipe.multi()
             flood.count(pipe, counters)
-            pipe.set(keys[0], _record(outcome.state, recent, tag, texts), ex=self.ttl)
+            pipe.set(keys[0], _record(outcome.state, tag, texts), ex=self.ttl)
+            pipe.set(keys[4], seen_after, ex=dedupe.ttl())
             stats.count_message(pipe, self.settings, channel, outcome.state.lang or "en",  # reports: no text
                                 new_contact=raw is None and outcome.path != "call-ended", now=now,
                                 crisis_category=outcome.verdict.category if outcome.verdict.crisis else None)
@@ -124,12 +138,15 @@ class Conversations:
                     pipe.set(keys[1], int(now))
                 elif isinstance(action, OptIn):
                     pipe.delete(keys[1])
+                elif isinstance(action, Enrich) and existing_id:
+                    callbacks.enrich(pipe, existing_id, existing, action.gathered, now)
                 elif isinstance(action, RequestCallback):
                     staged = callbacks.stage(pipe, self.queues, self.settings, number, channel,
-                                             outcome.state.lang, action, existing_id, existing)
+                                             outcome.state.lang, action, existing_id, existing, now)
                     request_id = existing_id = staged.request_id
-                    existing = existing or {"status": "open", "priority": action.priority,
-                                            "created": str(now)}
+                    gathered = {**json.loads(existing.get("gathered", "{}")), **action.gathered}
+                    existing = {"status": "open", "priority": action.priority, "created": str(now),
+                                **existing, "gathered": json.dumps(gathered)}
             result.append(Handled(texts, outcome, replayed=False, before=state.node, request_id=request_id))
 
         self.conn.transaction(attempt, *keys)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from helpline import crisis_paths
 from helpline.crisis import NO_CRISIS, Lexicon, Verdict
 from helpline.engine import Action, Event, Flow, RequestCallback, Say, State, interrupt, step
 from helpline.engine.matching import normalise
@@ -19,6 +20,8 @@ from helpline.understanding.language import detect_language, language_scores  # 
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop"})
 OPT_IN_WHEN_OPTED_OUT = frozenset({"yes"})
+# A crisis text within this many seconds of the full crisis reply gets the short one (still 911 and 988).
+CRISIS_REPEAT_SECONDS = 300
 
 
 # -- language: the explicit switch words, and a small detector --------------------------------------------------
@@ -81,6 +84,8 @@ class Inbound:
     opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType: STOP, START or HELP
     digits: str | None = None
     lang: str | None = None  # the language remembered for this number (None: not known)
+    now: float | None = None  # when it arrived (None: no clock, e.g. a transcript: every crisis gets the full reply)
+    request_open: bool | None = None  # the number's callback request is still open (None: not known: assume so)
 
 
 @dataclass
@@ -110,12 +115,20 @@ def opt_keyword(inbound: Inbound) -> str | None:
     return None
 
 
-def crisis_request(verdict: Verdict, state: State, *, call_only: bool) -> RequestCallback:
+def crisis_request(verdict: Verdict, state: State, *, call_only: bool, path: str | None = None) -> RequestCallback:
     # A "concern" (passive ideation, ambiguous distress) still goes to the top of the queue: a missed suicide
     # risk is the worst failure; the reason tells staff which it was.
     tier = f" ({verdict.severity})" if verdict.severity == "concern" else ""
-    return RequestCallback(reason=f"crisis: {verdict.category}{tier}", priority="crisis", node="crisis",
-                           gathered=dict(state.vars), topics=tuple(state.topics), call_only=call_only)
+    what = crisis_paths.label(path, verdict.category) if path else verdict.category
+    return RequestCallback(reason=f"crisis: {what}{tier}", priority="crisis", node="crisis",
+                           gathered=dict(state.vars), topics=tuple(state.topics), call_only=call_only,
+                           latest=str(verdict.category))
+
+
+def on_crisis_path(flow: Flow, node: str | None) -> bool:
+    """True while the conversation waits on a crisis node (the follow-up question or a holding node)."""
+    return node is not None and (node in flow.hold_nodes() or node == flow.crisis
+                                 or node in flow.crisis_paths.values())
 
 
 def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
@@ -156,13 +169,11 @@ def _turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict:
             if verdict.crisis:
                 outcome.actions.append(crisis_request(verdict, state, call_only=still_out))
             return outcome
+    if state.node in flow.hold_nodes() and inbound.request_open is False:
+        # Staff have closed the request: the crisis path lets go, and this message starts afresh.
+        state = State(lang=state.lang, turns=state.turns)
     if verdict.crisis:
-        assert verdict.category is not None
-        reply = lexicon.reply(verdict.category, inbound.channel, state.lang, severity=verdict.severity)
-        new_state, actions = interrupt(flow, state, flow.crisis, inbound.channel)
-        new_state.turns += 1
-        actions = [Say(reply), *actions, crisis_request(verdict, state, call_only=False)]
-        return Outcome(new_state, [*prefix, *actions], verdict, "crisis")
+        return crisis_turn(flow, lexicon, state, inbound, verdict, prefix)
     if switched:
         # "ESPAÑOL" / "ENGLISH": say so in the new language, then where they were, again, in it.
         new_state, actions = reprompt(flow, state, inbound.channel)
@@ -172,4 +183,36 @@ def _turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict:
             actions.insert(0, Say(note.get(state.lang, inbound.channel, flow.default_lang)))
         return Outcome(new_state, [*prefix, *actions], verdict, "language")
     new_state, actions = step(flow, state, Event(inbound.channel, inbound.text, inbound.digits))
+    if state.node in flow.hold_nodes() and new_state.node in flow.hold_nodes():
+        # Still on the crisis path: the request shows staff this message came (no crisis words in it).
+        held = RequestCallback(reason="crisis: follow-up", priority="crisis", node="crisis", ask=False,
+                               latest="none", gathered={}, topics=())
+        return Outcome(new_state, [*actions, held], verdict, "hold")
     return Outcome(new_state, list(actions), verdict, "flow")
+
+
+def crisis_turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, verdict: Verdict,
+                prefix: list[Action | OptOut | OptIn]) -> Outcome:
+    """A message the screen flags: the reply for its path (the category's own, or the path node's when that
+    says it all), the path's node, and a crisis request. A repeat within a few minutes on the crisis path gets
+    the short reply (still 911 and 988) and stays where it is: 40 texts draw 40 short replies, not 80 long ones."""
+    assert verdict.category is not None
+    path = crisis_paths.path_of(verdict, inbound.text)
+    request = crisis_request(verdict, state, call_only=False, path=path)
+    now = inbound.now
+    repeat = flow.messages.get("crisis_repeat")
+    if (repeat is not None and now is not None and inbound.channel == "sms" and state.crisis_at
+            and abs(now - state.crisis_at) < CRISIS_REPEAT_SECONDS and state.crisis_path == path
+            and on_crisis_path(flow, state.node)):
+        new_state = dataclasses.replace(state, turns=state.turns + 1)
+        return Outcome(new_state, [*prefix, Say(repeat.get(state.lang, inbound.channel, flow.default_lang)),
+                                   request], verdict, "crisis-repeat")
+    node_id = flow.crisis_node(path)
+    new_state, actions = interrupt(flow, state, node_id, inbound.channel)
+    new_state.turns += 1
+    new_state.crisis_at = now or 0.0
+    new_state.crisis_path = path or ""
+    if not (path in crisis_paths.OWN_REPLY and node_id in flow.crisis_paths.values()):
+        actions = [Say(lexicon.reply(verdict.category, inbound.channel, state.lang, severity=verdict.severity)),
+                   *actions]
+    return Outcome(new_state, [*prefix, *actions, request], verdict, "crisis")

@@ -8,17 +8,58 @@ line: the person's language is in Redis, which may be what failed.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
 from helpline.config import Settings
-from helpline.crisis import Lexicon
+from helpline.crisis import NO_CRISIS, Lexicon, Verdict
+
+if TYPE_CHECKING:
+    from helpline.app import Helpline
+    from helpline.journal import Entry
+
+log = logging.getLogger(__name__)
+
+
+def screen(lexicon: Lexicon | None, text: str) -> Verdict:
+    """The crisis screen, for the fail-safe: never raises (a broken screen counts as no verdict)."""
+    try:
+        return lexicon.screen(text) if lexicon is not None and text else NO_CRISIS
+    except Exception:  # noqa: BLE001
+        return NO_CRISIS
+
+
+def journal(hl: Helpline, entry: Entry, verdict: Verdict) -> str:
+    """Put what could not be stored into the outage journal; "queued", or "FAILED" (logged) when the disk
+    refuses too. Never raises: the safe reply goes out whatever happens here."""
+    try:
+        from helpline import crisis_paths
+
+        path = crisis_paths.path_of(verdict, entry.body) if verdict.crisis else None
+        extra = {**entry.extra, **({"path": path} if path else {})}
+        hl.journal.append(dataclasses.replace(entry, crisis=verdict.crisis, category=verdict.category,
+                                              severity=verdict.severity, extra=extra))
+        return "queued"
+    except Exception as exc:  # noqa: BLE001
+        log.critical("outage journal write FAILED: %s sid=%s crisis=%s: this event is only in the log",
+                     type(exc).__name__, entry.sid, verdict.category if verdict.crisis else "no", exc_info=exc)
+        return "FAILED"
+
+
+def _crisis_call(v: dict[str, str]) -> str:
+    """How texts name the crisis line: "call or text 988", or the CRISIS_LINE set instead (988 still takes texts)."""
+    return "call or text 988" if v["crisis_line"] == "988" else f"call {v['crisis_line']} or text 988"
 
 
 def sms_text(settings: Settings) -> str:
     v = settings.variables
+    e, poison = v["emergency_number"], v["overdose_line"]
     # The Spanish line keeps to the GSM alphabet (no á, í, ó, ú) so the whole reply is not sent as UCS-2.
-    return (f"Sorry, our text service has a problem right now. In an emergency call 911. For thoughts of "
-            f"suicide call or text 988. Poison Control: 1-800-222-1222. To talk to {v['org_name']}, "
-            f"call {v['org_phone']}.\nEspañol: emergencias 911; crisis: llame al 988 y marque 2, o escriba "
-            f"AYUDA al 988; Poison Control 1-800-222-1222; llame a {v['org_name_es']}: {v['org_phone']}.")
+    return (f"Sorry, our text service has a problem right now. In an emergency call {e}. For thoughts of "
+            f"suicide {_crisis_call(v)}. Poison Control: {poison}. To talk to {v['org_name']}, "
+            f"call {v['org_phone']}.\nEspañol: emergencias {e}; crisis: llame al {v['crisis_line']} y marque 2, o "
+            f"escriba AYUDA al 988; Poison Control {poison}; llame a {v['org_name_es']}: {v['org_phone']}.")
 
 
 def _lang_of(text: str) -> str:
@@ -44,17 +85,25 @@ def sms_texts(settings: Settings, lexicon: Lexicon | None, body: str) -> list[st
     return texts
 
 
+def _spoken(number: str) -> str:
+    """Digits read one by one, groups apart: "988" -> "9 8 8", "1-800-222-1222" -> "1, 8 0 0, 2 2 2, 1 2 2 2"."""
+    groups = [g for g in number.replace("(", "").replace(")", "-").replace(" ", "-").split("-") if g]
+    return ", ".join(" ".join(g) for g in groups)
+
+
 def voice_text_es(settings: Settings) -> str:
     v = settings.variables
     return (f"Lo sentimos, nuestro servicio telefónico tiene un problema en este momento. En una emergencia, "
-            f"cuelgue y marque 9 1 1. Si tiene pensamientos de suicidio, llame al 9 8 8 y marque 2 para español. "
+            f"cuelgue y marque {_spoken(v['emergency_number'])}. Si tiene pensamientos de suicidio, llame al "
+            f"{_spoken(v['crisis_line'])} y marque 2 para español. "
             f"Le comunicamos ahora con {v['org_name_es']}. También puede llamarnos al {v['org_phone']}.")
 
 
 def voice_text(settings: Settings) -> str:
     v = settings.variables
-    return (f"Sorry, our phone service has a problem right now. In an emergency, hang up and dial 9 1 1. For "
-            f"thoughts of suicide, call or text 9 8 8. Poison Control: 1, 8 0 0, 2 2 2, 1 2 2 2. We are putting "
+    return (f"Sorry, our phone service has a problem right now. In an emergency, hang up and dial "
+            f"{_spoken(v['emergency_number'])}. For thoughts of suicide, call {_spoken(v['crisis_line'])}. Poison "
+            f"Control: {_spoken(v['overdose_line'])}. We are putting "
             f"you through to {v['org_name']} now. You can also call us at {v['org_phone']}.")
 
 
@@ -81,7 +130,7 @@ def voice_twiml(settings: Settings, lexicon: Lexicon | None, speech: str = "") -
     resp.say(voice_text(settings), **voice)
     resp.say(voice_text_es(settings), **voice_es)
     resp.dial(line, timeout=settings.dial_timeout)
-    resp.say(f"If no one answered, please call {settings.variables['org_phone']}. In an emergency, dial 9 1 1. "
-             f"Goodbye.", **voice)
+    resp.say(f"If no one answered, please call {settings.variables['org_phone']}. In an emergency, dial "
+             f"{_spoken(settings.emergency_number)}. Goodbye.", **voice)
     resp.hangup()
     return str(resp)

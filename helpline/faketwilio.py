@@ -32,6 +32,7 @@ class FakeTwilio:
     messages: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)  # POST .../Calls.json (click-to-call), recorded only
     opted_out: set[str] = field(default_factory=set)
+    recordings: dict[str, bytes] = field(default_factory=dict)  # RecordingSid -> MP3 bytes, for GET .../RE....mp3
     fail_next: int = 0            # answer this many POSTs with a 500 before accepting again
     delay: float = 0.0            # seconds to wait before answering a POST (after recording it)
     requests: int = 0
@@ -162,7 +163,27 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(st.delay)
         self._json(201, message)
 
+    def _recording(self) -> None:
+        """``GET .../Recordings/{RecordingSid}.mp3``: the recording's bytes, to the account's credentials only."""
+        path = urlparse(self.path).path
+        sid = path.rsplit("/", 1)[-1][: -len(".mp3")]
+        account = self._route(f"/Recordings/{sid}.mp3")
+        if account is None:
+            return
+        data = self.state.recordings.get(sid)
+        if data is None:
+            self._error(404, 20404, "The requested resource was not found")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/mpeg")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_GET(self) -> None:  # noqa: N802
+        if "/Recordings/" in urlparse(self.path).path and self.path.endswith(".mp3"):
+            self._recording()
+            return
         account = self._route()
         if account is None:
             return

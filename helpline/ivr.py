@@ -145,7 +145,8 @@ class Caller:
             return self._run()
         sid = "RE" + secrets.token_hex(16)
         return self._request(record.get("action", ""), {
-            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC00/Recordings/{sid}",
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/"
+                            f"{self.settings.twilio_account_sid or 'AC' + '0' * 32}/Recordings/{sid}",
             "RecordingSid": sid, "RecordingDuration": str(max(1, len(words.split()) // 2)), "Digits": "#"})
 
     def hang_up(self) -> None:

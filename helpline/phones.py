@@ -16,3 +16,20 @@ def e164(raw: str, region: str = "US") -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def line_text(number: str, region: str) -> str:
+    """A line as it is written for people: a short code as it is ("988"), a toll-free number as "1-800-222-1222",
+    any other number as people in ``region`` write it."""
+    if number.isdigit():
+        return number
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return number
+    national = str(parsed.national_number)
+    if parsed.country_code == 1 and len(national) == 10 and national[0] == "8" and national[1] == national[2]:
+        return f"1-{national[:3]}-{national[3:6]}-{national[6:]}"
+    if parsed.country_code == 1 and region == "US" or phonenumbers.region_code_for_number(parsed) == region:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, request
 
 from helpline import failsafe, optouts
 from helpline.app import helpline_of
-from helpline.dialogue import Inbound, opt_keyword
+from helpline.crisis import Verdict
+from helpline.dialogue import Inbound, on_crisis_path, opt_keyword
+from helpline.journal import Entry
 from helpline.logs import mask
 from helpline.phones import e164
 from helpline.staff import textclaim
@@ -44,19 +46,24 @@ def inbound_sms() -> Response:
         return sms_reply(staff_reply)
     opt_out_type = form.get("OptOutType", "").upper()
     inbound = Inbound(body, "sms", opt_out_type=opt_out_type if opt_out_type in OPT_OUT_TYPES else None)
+    verdict: Verdict | None = None
     try:
         verdict = hl.lexicon.screen(body)  # once, here: flood control must never silence a crisis
         exempt = verdict.crisis or opt_keyword(inbound) is not None
         limits = None if exempt else (hl.settings.flood_per_minute, hl.settings.flood_per_hour)
         handled = hl.conversations.handle("sms", number, sid, inbound,
-                                          lambda state, inb: hl.decide(state, inb, verdict), flood_limits=limits)
+                                          lambda state, inb: hl.decide(state, inb, verdict), flood_limits=limits,
+                                          never_throttle=lambda state: on_crisis_path(hl.flow, state.node))
         if handled.throttled:
             log.warning("sms sid=%s from=%s throttled: over the flood limits; answered with an empty reply",
                         sid, mask(number))
             return sms_reply([])
     except Exception as exc:  # noqa: BLE001 - whatever broke, the texter still gets the emergency numbers
-        log.error("sms failed, answered with the safe reply: %s sid=%s from=%s", type(exc).__name__, sid,
-                  mask(number), exc_info=exc)
+        verdict = verdict or failsafe.screen(hl.lexicon, body)
+        journal = failsafe.journal(hl, Entry("sms", number, sid, body=body), verdict)
+        log.error("sms failed, answered with the safe reply: %s sid=%s from=%s crisis=%s journal=%s",
+                  type(exc).__name__, sid, mask(number), verdict.category if verdict.crisis else "no", journal,
+                  exc_info=exc)
         return sms_reply(failsafe.sms_texts(hl.settings, hl.lexicon, body))
     outcome = handled.outcome
     log.info(

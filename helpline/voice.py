@@ -31,6 +31,7 @@ from helpline.conversations import state_key
 from helpline.dialogue import Inbound, Outcome
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.model import Node, NodeType
+from helpline.journal import Entry
 from helpline.logs import mask
 from helpline.metrics import noting_crisis
 from helpline.phones import e164
@@ -80,13 +81,20 @@ def safe(hl: Helpline, call: Call, exc: Exception, speech: str = "") -> Response
 
 
 def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: Decide,
-             to_twiml: Callable[[Outcome], VoiceResponse]) -> Response:
-    """One transaction: decide, store state and side effects, and store the TwiML a retry will get."""
+             to_twiml: Callable[[Outcome], VoiceResponse], kind: str = "step",
+             extra: dict[str, str] | None = None) -> Response:
+    """One transaction: decide, store state and side effects, and store the TwiML a retry will get. What cannot
+    be stored goes to the outage journal (``kind`` and ``extra`` say what it was: a step, a voicemail...)."""
     started = time.perf_counter()
     try:
         handled = hl.conversations.handle("voice", call.number, dedupe, inbound, decide, session=call.sid,
                                           render=lambda outcome: [str(to_twiml(outcome))])
     except Exception as exc:  # noqa: BLE001 - whatever broke, the caller still hears the emergency numbers
+        verdict = failsafe.screen(hl.lexicon, inbound.text)
+        journal = failsafe.journal(hl, Entry("voice", call.number, dedupe, kind, body=inbound.text,
+                                             session=call.sid, extra=dict(extra or {})), verdict)
+        log.error("voice step could not be stored: crisis=%s journal=%s sid=%s",
+                  verdict.category if verdict.crisis else "no", journal, call.sid)
         return safe(hl, call, exc, inbound.text)
     outcome = handled.outcome
     log.info(
@@ -97,6 +105,9 @@ def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: De
         "keys" if inbound.digits else "speech" if inbound.text else "none", hl.flow.version, hl.lexicon.version,
         (time.perf_counter() - started) * 1000, f" callback={handled.request_id}" if handled.request_id else "",
     )
+    if not handled.texts:  # a replay of an older step (a call long over): nothing to do again, no dead air
+        ctx = context(hl)
+        return twiml(voicemail_done(ctx.speaking(hl.conversations.load("voice", call.sid).lang)))
     return twiml(handled.texts[0])
 
 
@@ -146,7 +157,11 @@ def silence() -> Response:
         count = int(request.args.get("silence", "1"))
         ctx = context(hl)
         state = hl.conversations.load("voice", call.sid)
-        if count > MAX_SILENCES:
+        if count > MAX_SILENCES and state.node in hl.flow.hold_nodes():
+            # Silent on the crisis path: the person on call, never admissions' voicemail.
+            outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
+                                      Transfer(voice_turn.ON_CALL)], path="hold")
+        elif count > MAX_SILENCES:
             # Someone who stays silent may be unable to speak: a person is the safest next step.
             outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
                                       Transfer(voice_turn.OPERATOR)], path="silence")
@@ -171,13 +186,13 @@ def dial_ended() -> Response:
         return call
     status = request.form.get("DialCallStatus", "")
     answered = status in ANSWERED
-    to = "crisis" if request.args.get("to") == "crisis" else "admissions"
+    to = request.args.get("to") if request.args.get("to") in ("crisis", "oncall") else "admissions"
     log.info("voice sid=%s dial to=%s status=%s", call.sid, to, status or "-")
     try:
         ctx = context(hl)
-        if to == "crisis" or answered:
+        if to != "admissions" or answered:
             state = hl.conversations.load("voice", call.sid)
-            new_state, actions = voice_turn.prompt(hl.flow, state) if to == "crisis" else (state, [])
+            new_state, actions = voice_turn.prompt(hl.flow, state) if to != "admissions" else (state, [])
             return twiml(dial_done(ctx, new_state, actions, to, answered))
     except Exception as exc:  # noqa: BLE001
         return safe(hl, call, exc)
@@ -188,7 +203,7 @@ def dial_ended() -> Response:
 
     step = request.args.get("step", "")[:12]
     return run_step(hl, call, f"{call.sid}:dial:{step}", Inbound("", "voice"), decide,
-                    lambda outcome: dial_done(ctx, outcome.state, [], to, answered=False))
+                    lambda outcome: dial_done(ctx, outcome.state, [], to, answered=False), kind="transfer-failed")
 
 
 @bp.post("/voice/voicemail")
@@ -211,8 +226,9 @@ def voicemail() -> Response:
                                       inbound.opted_out, extra)
         return Outcome(dataclasses.replace(state), [request_cb], path="voicemail")
 
+    extra = {"reason": reason, **({"recording_url": recording, "recording_seconds": seconds} if recording else {})}
     return run_step(hl, call, f"{call.sid}:vm:{recording_sid}", Inbound("", "voice"), decide,
-                    lambda outcome: voicemail_done(ctx.speaking(outcome.state.lang)))
+                    lambda outcome: voicemail_done(ctx.speaking(outcome.state.lang)), kind="voicemail", extra=extra)
 
 
 @bp.post("/voice/status")
@@ -232,8 +248,10 @@ def call_status() -> Response:
         pending = pending_callback(hl.flow, state)
         actions = []
         if pending is not None:
-            actions.append(callback_request(state, "call ended while asking for a callback",
-                                            str(pending.priority), inbound.opted_out, node=pending.id))
+            # Normally made already at the first ask: this only adds what was gathered since.
+            actions.append(dataclasses.replace(
+                callback_request(state, "call ended while asking for a callback", str(pending.priority),
+                                 inbound.opted_out, node=pending.id), ask=False))
         return Outcome(State(lang=state.lang, turns=state.turns), list(actions), path="call-ended")
 
     try:

@@ -29,6 +29,7 @@ from helpline.engine.step import Run
 PERSON_KEY, REPEAT_KEY, MENU_KEY, MORE_KEY = "0", "*", "9", "1"
 YES_KEY, NO_KEY = "1", "2"
 OPERATOR = "operator"  # the Transfer node name for "put me through to a person"
+ON_CALL = "on_call"  # ...and for "ring the person on call" (a caller on the crisis path)
 # Words that ask for a person *now* on a call (the flow's own "call me" words still lead to a callback request).
 PERSON_WORDS = frozenset({
     "operator", "person", "a person", "human", "a human", "agent", "representative", "real person",
@@ -148,6 +149,9 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
 
 
 def _finish(outcome: Outcome, state: State, opted_out: bool) -> Outcome:
+    if outcome.path == "hold":
+        # On the crisis path a call never falls back to the menu: the numbers again, and a person on call.
+        outcome.actions.append(Transfer(ON_CALL))
     if opted_out:
         outcome.actions = [dataclasses.replace(a, call_only=True) if isinstance(a, RequestCallback) else a
                            for a in outcome.actions]

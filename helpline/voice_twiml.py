@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from helpline.config import Settings
 from helpline.crisis import Lexicon
+from helpline.crisis_paths import SUICIDE_INGESTION
 from helpline.dialogue import Outcome
 from helpline.engine import Action, End, Flow, Listen, Say, State, Transfer
 from helpline.voice_turn import LANG_NODE, MULTI_DIGIT, OPERATOR, more_key_applies
@@ -40,18 +41,22 @@ PHRASES = {
         "keys_menu": "9 for the main menu",
         "keys_person": "0 to talk to a person",
         "keys": "You can {first}, or {last}.",
-        "numbers": "If you need us again, call {org_phone}. In an emergency, dial 911. For thoughts of suicide, "
-                   "call or text 988. Poison Control: 1-800-222-1222.",
-        "overdose": "If someone may have overdosed, hang up now and dial 911. If you cannot, stay on the line and we "
-                    "will connect you to Poison Control.",
-        "crisis": "Please stay on the line. We are connecting you to a crisis counselor now.",
+        "numbers": "If you need us again, call {org_phone}. In an emergency, dial {emergency_number}. For thoughts "
+                   "of suicide, call the crisis line, {crisis_line}. Poison Control: {overdose_line}.",
+        "overdose": "If someone may have overdosed, hang up now and dial {emergency_number}. If you cannot, stay on "
+                    "the line and we will connect you to Poison Control, {overdose_line}.",
+        "crisis": "Please stay on the line. We are connecting you to a crisis counselor now, at {crisis_line}.",
+        "ingestion": "If you have taken something, hang up now and dial {emergency_number}. If you cannot, stay on "
+                     "the line: we are connecting you to a crisis counselor at {crisis_line}.",
+        "on_call": "Please stay on the line. We are trying a member of our team for you now.",
+        "on_call_missed": "We could not reach our team just now. They have been asked to call you back right away.",
         "hold": "Please hold while we connect you to the {org_name} admissions team.",
         "after_hours": "Our admissions team is not available right now. They return calls {org_hours}.",
         "voicemail": "{lead} Please leave your name, the best number to reach you, and a short message after the "
-                     "tone. Press pound when you are done. In an emergency, hang up and dial 911.",
+                     "tone. Press pound when you are done. In an emergency, hang up and dial {emergency_number}.",
         "no_message": "We did not hear a message, but we will still call you back at this number.",
-        "not_connected": "We could not connect your call. Please hang up and dial 988 now, or 911 in an emergency. "
-                         "Poison Control is 1-800-222-1222.",
+        "not_connected": "We could not connect your call. Please hang up and dial {crisis_line} now, or "
+                         "{emergency_number} in an emergency. Poison Control is {overdose_line}.",
         "thanks": "Thank you for calling {org_name}.",
         "no_one": "Sorry, no one could take your call right now.",
         "voicemail_done": "Thank you. Someone from {org_name} will call you back, {org_hours}.",
@@ -65,23 +70,30 @@ PHRASES = {
         "keys_menu": "9 para el menú principal",
         "keys_person": "0 para hablar con una persona",
         "keys": "Puede {first}, o {last}.",
-        "numbers": "Si nos necesita de nuevo, llame al {org_phone}. En una emergencia, marque 911. Si tiene "
-                   "pensamientos de suicidio, llame al 988 y marque 2 para español. Poison Control, el centro de "
-                   "toxicología: 1-800-222-1222.",
-        "overdose": "Si alguien pudo haber tenido una sobredosis, cuelgue ahora y marque 911. Si no puede, quédese "
-                    "en la línea y le comunicaremos con Poison Control, el centro de toxicología.",
-        "crisis": "Por favor, no cuelgue. Le estamos comunicando ahora con un consejero de crisis. Cuando le "
-                  "contesten, oprima 2 para español.",
+        "numbers": "Si nos necesita de nuevo, llame al {org_phone}. En una emergencia, marque {emergency_number}. "
+                   "Si tiene pensamientos de suicidio, llame a la línea de crisis, {crisis_line}, y marque 2 para "
+                   "español. Poison Control, el centro de toxicología: {overdose_line}.",
+        "overdose": "Si alguien pudo haber tenido una sobredosis, cuelgue ahora y marque {emergency_number}. Si no "
+                    "puede, quédese en la línea y le comunicaremos con Poison Control, el centro de toxicología, "
+                    "{overdose_line}.",
+        "crisis": "Por favor, no cuelgue. Le estamos comunicando ahora con un consejero de crisis, al "
+                  "{crisis_line}. Cuando le contesten, oprima 2 para español.",
+        "ingestion": "Si tomó algo, cuelgue ahora y marque {emergency_number}. Si no puede, no cuelgue: le "
+                     "comunicamos con un consejero de crisis al {crisis_line}. Cuando le contesten, oprima 2 para "
+                     "español.",
+        "on_call": "Por favor, no cuelgue. Estamos llamando ahora a alguien de nuestro equipo.",
+        "on_call_missed": "No pudimos comunicarnos con nuestro equipo en este momento. Le pedimos que le devuelva "
+                          "la llamada de inmediato.",
         "hold": "Por favor, espere mientras le comunicamos con el equipo de admisiones de {org_name}.",
         "after_hours": "Nuestro equipo de admisiones no está disponible en este momento. Devuelve las llamadas "
                        "{org_hours}.",
         "voicemail": "{lead} Por favor, deje su nombre, el mejor número para comunicarnos con usted y un mensaje "
                      "corto después del tono. Oprima la tecla numeral cuando termine. En una emergencia, cuelgue y "
-                     "marque 911.",
+                     "marque {emergency_number}.",
         "no_message": "No escuchamos ningún mensaje, pero de todos modos le llamaremos a este número.",
-        "not_connected": "No pudimos comunicar su llamada. Por favor, cuelgue y marque 988 ahora, y luego el 2 "
-                         "para español, o 911 en una emergencia. Poison Control, el centro de toxicología: "
-                         "1-800-222-1222.",
+        "not_connected": "No pudimos comunicar su llamada. Por favor, cuelgue y marque {crisis_line} ahora, y luego "
+                         "el 2 para español, o {emergency_number} en una emergencia. Poison Control, el centro de "
+                         "toxicología: {overdose_line}.",
         "thanks": "Gracias por llamar a {org_name}.",
         "no_one": "Lo sentimos, nadie pudo atender su llamada en este momento.",
         "voicemail_done": "Gracias. Alguien de {org_name} le devolverá la llamada, {org_hours}.",
@@ -162,7 +174,14 @@ def render(outcome: Outcome, ctx: Context, *, silence: int = 0) -> VoiceResponse
     if outcome.path == "crisis" and outcome.verdict.category:
         # The category's reply, then straight to the crisis line; "are you safe?" waits until that call ends.
         say_action(resp, ctx, says[0])
-        crisis_line(resp, ctx, state, outcome.verdict.category)
+        crisis_line(resp, ctx, state, outcome.verdict.category, state.crisis_path)
+        return resp
+    if outcome.path == "hold":
+        # On the crisis path: the resources again, then a person on call (never the menu). If no one answers,
+        # /voice/dial-done reads the numbers and waits here again.
+        for text in says:
+            say_action(resp, ctx, text)
+        on_call(resp, ctx, state)
         return resp
     transfer = next((a for a in actions if isinstance(a, Transfer)), None)
     if transfer is not None:
@@ -243,14 +262,38 @@ def hints(flow: Flow, listen: Listen, lang: str) -> list[str]:
 
 
 def crisis_nodes(flow: Flow) -> set[str]:
-    """The crisis follow-up and the nodes it leads to: a transfer from these goes to the crisis line."""
-    return {flow.crisis, *flow.nodes[flow.crisis].targets()}
+    """The crisis follow-up, the crisis path nodes and the nodes they lead to: a transfer from these goes to
+    the crisis line."""
+    roots = {flow.crisis, *flow.crisis_paths.values()}
+    return {*roots, *(t for r in roots for t in flow.nodes[r].targets())}
 
 
-def crisis_line(resp: VoiceResponse, ctx: Context, state: State, category: str | None) -> None:
-    """Overdose: hang up and dial 911 first, else Poison Control; any other crisis: the crisis line (988)."""
+def on_call_numbers(settings: Settings) -> list[str]:
+    """Who is rung for a caller on the crisis path: ON_CALL_LINE, else the on-call staff phones (all at once:
+    the first to answer takes it), else the admissions line."""
+    if settings.on_call_line:
+        return [settings.on_call_line]
+    return list(settings.staff_alert_numbers[:10]) or [settings.admissions_line or settings.org_phone]
+
+
+def on_call(resp: VoiceResponse, ctx: Context, state: State) -> None:
+    say(resp, ctx, ctx.phrase("on_call"))
+    dial = resp.dial(action=ctx.url("/voice/dial-done", step=state.turns, to="oncall"), method="POST",
+                     timeout=ctx.settings.dial_timeout, answer_on_bridge=True)
+    for number in on_call_numbers(ctx.settings):
+        dial.number(number)
+
+
+def crisis_line(resp: VoiceResponse, ctx: Context, state: State, category: str | None,
+                path: str | None = None) -> None:
+    """Overdose: hang up and dial 911 first, else Poison Control; an ingestion with suicidal words: 911 first, else
+    a crisis counselor (988); any other crisis: the crisis line (988)."""
     s = ctx.settings
-    if category == "overdose":
+    if path == SUICIDE_INGESTION:
+        say(resp, ctx, ctx.phrase("ingestion"))
+        resp.pause(length=2)
+        line = s.crisis_line
+    elif category == "overdose":
         say(resp, ctx, ctx.phrase("overdose"))
         resp.pause(length=2)
         line = s.overdose_line
@@ -288,9 +331,15 @@ def dial_done(ctx: Context, state: State, actions: list[Action], to: str, answer
     answered or not (the crisis follow-up question, with the numbers if the call did not connect)."""
     resp = VoiceResponse()
     ctx = ctx.speaking(state.lang)
-    if to == "crisis":
+    if to == "oncall" and answered:
+        say(resp, ctx, emergency_numbers(ctx))
+        resp.hangup()
+        return resp
+    if to in ("crisis", "oncall"):
         if not answered:
-            say(resp, ctx, ctx.phrase("not_connected"))
+            say(resp, ctx, ctx.phrase("not_connected" if to == "crisis" else "on_call_missed"))
+            if to == "oncall":
+                say(resp, ctx, emergency_numbers(ctx))
         says = [a for a in actions if isinstance(a, Say)]
         listen = next((a for a in actions if isinstance(a, Listen)), None)
         if listen is None:

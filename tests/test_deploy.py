@@ -107,6 +107,10 @@ def test_compose_declares_the_production_shape() -> None:
     assert services["worker"]["command"] == ["helpline", "worker"]
     assert "redis-data:/data" in services["redis"]["volumes"]
     assert {"redis-data", "helpline-data"} <= set(compose()["volumes"])
+    # The outage journal (under HELPLINE_DATA_DIR, /var/lib/helpline in the image) is on a volume, shared by the
+    # web app and the worker, so an outage's events survive a restart and either can replay them.
+    for name in ("web", "worker"):
+        assert any(str(v).startswith("helpline-data:") for v in services[name]["volumes"]), name
 
 
 def test_compose_web_and_worker_commands_serve_a_text_and_alert_staff(tmp_path, redis_url, conn) -> None:  # type: ignore[no-untyped-def]

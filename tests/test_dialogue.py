@@ -77,7 +77,7 @@ def test_crisis_with_start_gets_the_crisis_reply(content: tuple[Flow, Lexicon]) 
 def test_crisis_interrupts_and_carries_what_was_gathered(content: tuple[Flow, Lexicon]) -> None:
     state = State(node="callback_time", vars={"name": "Sam"}, topics=["kratom"])
     outcome = turn(*content, state, Inbound(OVERDOSE))
-    assert outcome.path == "crisis" and outcome.state.node == "crisis_followup"
+    assert outcome.path == "crisis" and outcome.state.node == "crisis_overdose"  # a bystander
     assert "911" in outcome.texts[0] and "1-800-222-1222" in outcome.texts[0]
     [request] = callbacks(outcome)
     assert request.gathered == {"name": "Sam"} and request.topics == ("kratom",)

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from helpline.engine import (
     End,
+    Enrich,
     Event,
     Flow,
     Listen,
@@ -70,9 +71,13 @@ def plain(action: Any) -> Any:
         return {"listen": action.node}
     if isinstance(action, RequestCallback):
         out = {k: v for k, v in asdict(action).items() if v or k in ("reason", "priority", "node")}
+        if out.get("ask") is True:  # the default: a new ask
+            out.pop("ask")
         if "topics" in out:
             out["topics"] = list(out["topics"])
         return {"callback": out}
+    if isinstance(action, Enrich):
+        return {"enrich": dict(action.gathered)}
     if isinstance(action, Transfer):
         return {"transfer": action.node}
     if isinstance(action, End):

@@ -21,7 +21,8 @@ BROKEN = Path(__file__).resolve().parent / "broken_flows"
 EXPECTED = BROKEN / "expected.yaml"
 TODAY = dt.date(2026, 11, 25)  # a frozen clock: review staleness must not depend on when the tests run
 VARIABLES = {"org_name": "Example Recovery Center", "org_phone": "(555) 555-0100", "org_hours": "9am-5pm",
-             "helpline_number": "(555) 555-0199"}
+             "helpline_number": "(555) 555-0199", "crisis_line": "988", "overdose_line": "1-800-222-1222",
+             "emergency_number": "911"}
 # The real flow also uses the centre's own facts (settings in helpline/config.py).
 MAIN_VARIABLES = {**VARIABLES, "org_address": "100 Example Street", "org_open_hours": "9am-5pm",
                   "org_walk_in": "Call first.", "org_minors": "Adults only."}

@@ -156,7 +156,7 @@ def test_crisis_interrupts_any_node_and_outranks_routine_requests(app, settings,
     texter.text("1")  # now at the kratom menu
     replies = texter.text("my brother took too much and is not breathing")
     assert "911" in replies[0] and "1-800-222-1222" in replies[0]
-    assert "safe" in replies[1]
+    assert "Is the person breathing?" in replies[1]  # the bystander's own follow-up
     order = [r["number"] for r in callbacks.open_requests(conn)]
     assert order == ["+15555550123", "+15555550111"]
     assert callbacks.open_requests(conn)[0]["priority"] == "crisis"

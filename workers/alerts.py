@@ -39,7 +39,9 @@ def _summary(request: dict[str, object]) -> str:
     code = str(request.get("lang") or "en")
     lang = "" if code == "en" else f", speaks {LANGUAGE_NAMES.get(code, code)}"
     call_only = ", CALL ONLY - do not text" if request.get("call_only") else ""
-    return f"{request['reason']}{lang}{call_only}"
+    count = int(request.get("requests") or 1)  # type: ignore[call-overload]
+    times = f", {count} messages asking" if count > 1 else ""
+    return f"{request['reason']}{lang}{call_only}{times}"
 
 
 def alert_staff(request_id: str, why: str = "new") -> dict[str, object]:

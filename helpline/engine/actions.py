@@ -32,6 +32,15 @@ class RequestCallback:
     gathered: dict[str, str] = field(default_factory=dict)
     topics: tuple[str, ...] = ()
     call_only: bool = False  # the person has opted out of texts: staff must call, never text
+    ask: bool = True  # a new ask (counted on the request); False: the same ask, only adding what was gathered
+    latest: str = ""  # the crisis category of the message that made it ("none": no crisis words), for staff
+
+
+@dataclass(frozen=True)
+class Enrich:
+    """Add what a question gathered (a name, a best time) to the number's open request, if there is one."""
+
+    gathered: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,4 +55,4 @@ class End:
     """The conversation is over; the next message starts at the greeting."""
 
 
-Action = Say | Listen | RequestCallback | Transfer | End
+Action = Say | Listen | RequestCallback | Enrich | Transfer | End

@@ -236,6 +236,8 @@ class _Builder:
             intents={name: self.examples(raw.get("examples"), ["intents", name, "examples"], None)
                      for name, raw in (data.get("intents") or {}).items()},
             policy=Policy(**(data.get("routing") or {})),
+            crisis_paths={str(k): str(v) for k, v in (data.get("crisis_paths") or {}).items()},
+            lifeline=data.get("lifeline"),
         )
         self.cross_check(flow)
         return flow
@@ -263,6 +265,10 @@ class _Builder:
         node.topic = raw.get("topic")
         node.title = {str(k): str(v) for k, v in (raw.get("title") or {}).items()}
         node.examples = self.examples(raw.get("examples"), path + ["examples"], node_id)
+        node.hold = bool(raw.get("hold", False))
+        if "request" in raw:
+            node.request_reason = str(raw["request"]["reason"])
+            node.request_priority = Priority(raw["request"].get("priority", "routine"))
         if "pattern" in raw:
             try:
                 re.compile(raw["pattern"])
@@ -282,6 +288,11 @@ class _Builder:
             target = getattr(flow, name)
             if target not in nodes:
                 self.problem([name], f"'{name}' names node '{target}', which does not exist")
+        for path_name, target in flow.crisis_paths.items():
+            if target not in nodes:
+                self.problem(["crisis_paths", path_name], f"names node '{target}', which does not exist")
+        if flow.lifeline is not None and flow.lifeline not in nodes:
+            self.problem(["lifeline"], f"'lifeline' names node '{flow.lifeline}', which does not exist")
         before = len(self.problems)
         for node in nodes.values():
             for where, target in _targets_with_paths(node):
@@ -295,7 +306,8 @@ class _Builder:
                                                                      NodeType.MENU, NodeType.QUESTION):
             self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
         # Reachability: from the entry points, plus every node a texter can find by its topic phrases.
-        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis]
+        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis, *flow.crisis_paths.values()]
+        roots += [flow.lifeline] if flow.lifeline else []
         roots += [n.id for n in nodes.values() if n.match or n.examples]
         seen = _reach(nodes, [r for r in roots if r in nodes])
         for node in nodes.values():
@@ -305,7 +317,7 @@ class _Builder:
         # A way to a person: every node leads to a callback or hand-off, or to an end that gives a number.
         # Waiting nodes also lead to the fallback after repeated misses.
         def personal(n: Node) -> bool:
-            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF):
+            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF) or n.request_reason or n.hold:
                 return True
             return n.type is NodeType.END and self.gives_number(n)
         good = {n.id for n in nodes.values() if personal(n)}

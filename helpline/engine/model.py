@@ -88,6 +88,11 @@ class Node:
     topic: str | None = None
     title: dict[str, str] = field(default_factory=dict)  # lang -> short name, for "did you mean ...?"
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> phrasings for the router
+    # a question that records a callback request as it is asked (the first ask: the answers only enrich it)
+    request_reason: str | None = None
+    request_priority: Priority = Priority.ROUTINE
+    # a crisis node that keeps the person on the crisis path: every later message gets its resources again
+    hold: bool = False
 
     @property
     def waits(self) -> bool:
@@ -128,6 +133,17 @@ class Flow:
     policy: Policy | None = None
     model_cache: Path | None = field(default=None, repr=False, compare=False)  # where a trained router is kept
     _router: Router | None = field(default=None, repr=False, compare=False)
+    crisis_paths: dict[str, str] = field(default_factory=dict)  # crisis path (see helpline.crisis_paths) -> node
+    lifeline: str | None = None  # where the "lifeline" keyword (AYUDA, 988) leads: how to reach 988
+
+    def crisis_node(self, path: str | None) -> str:
+        """The node a crisis of ``path`` (a category, or a finer path such as ``overdose_self``) leads to."""
+        if path and path in self.crisis_paths:
+            return self.crisis_paths[path]
+        return self.crisis
+
+    def hold_nodes(self) -> set[str]:
+        return {n.id for n in self.nodes.values() if n.hold}
 
     @property
     def default_lang(self) -> str:

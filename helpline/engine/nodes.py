@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 import phonenumbers
 
 from helpline.engine import matching
-from helpline.engine.actions import End, RequestCallback, Transfer
+from helpline.engine.actions import End, Enrich, RequestCallback, Transfer
 from helpline.engine.model import Node, NodeType
 
 if TYPE_CHECKING:
@@ -26,6 +26,22 @@ YES = frozenset("yes y yeah yea yep yup ya sure ok okay k si correct right affir
 NO = frozenset("no n nope nah not negative never dont cant isnt arent wont unsafe".split()
                + "nunca tampoco nel negativo".split())
 YES_NO_WORDS = 4  # a yes or no is looked for in the first few words only
+# expect: name. A name is a few words; these mean "leave it out", and these words never start (or make) a name:
+# "please call me, I want to talk to someone about detox" is a request, not what staff should call someone.
+SKIP = "-"  # what name_of answers for "leave it out" (nothing is saved)
+SKIP_WORDS = frozenset({"skip", "pass", "no name", "none", "no", "nope", "rather not", "prefer not",
+                        "prefer not to say", "omitir", "omita", "ninguno", "sin nombre", "paso", "prefiero no"})
+NOT_NAME_WORDS = frozenset(
+    "i im i'm ive my me you your we can could would please call talk speak help what when where why how "
+    "who is are do does did dont need want have get about someone somebody yes hi hello hey thanks thank ok okay "
+    "detox treatment withdrawal kratom insurance cost heroin pills asap now today tomorrow morning afternoon "
+    "evening tonight after before menu back more stop not sure scared afraid sad tired sick hurting alone lonely "
+    "lost confused fine good bad okay here ready busy home sorry worried depressed anxious high drunk dying done "
+    "dont know "
+    "yo mi me usted quiero necesito puedo puede llamar llamen llameme hablar ayuda por favor que cuando donde como "
+    "quien hola gracias si tengo desintoxicacion tratamiento ahora hoy manana tarde noche despues antes".split())
+NAME_MAX_WORDS = 4
+NAME_MAX_CHARS = 40
 
 
 class Behaviour(Protocol):
@@ -78,11 +94,19 @@ class Answer(WithOptions):
         return None
 
 
+def request(run: Run, node: Node, reason: str, priority: str) -> None:
+    """Record a callback request; asking again for the same thing in one conversation only adds details."""
+    state = run.state
+    fresh = state.asked != reason
+    state.asked = reason
+    gathered = dict(state.vars)
+    run.do(RequestCallback(reason=reason, priority=priority, node=node.id, gathered=gathered,
+                           topics=tuple(state.topics), ask=fresh))
+
+
 class Callback(WithOptions):
     def enter(self, run: Run, node: Node) -> str | None:
-        state = run.state
-        run.do(RequestCallback(reason=node.reason or node.id, priority=str(node.priority), node=node.id,
-                               gathered=dict(state.vars), topics=tuple(state.topics)))
+        request(run, node, node.reason or node.id, str(node.priority))
         run.say(node.text)
         return node.goto
 
@@ -106,30 +130,40 @@ class EndNode:
 
 class Question:
     def enter(self, run: Run, node: Node) -> str | None:
+        if node.request_reason:  # the first ask makes the request: what is asked next only enriches it
+            request(run, node, node.request_reason, str(node.request_priority))
         run.say(node.text)
         return None
 
     def handle(self, run: Run, node: Node, text: str) -> bool:
         value = self.parse(node, text)
+        if node.expect == "name" and value is None:
+            return self.again(run, node)  # not a name: ask once more, then go on without one
         if node.expect == "yes_no" and value == "yes" and not self.plain_yes(text) and run.find_topic(text):
             return True  # "is kratom safe?" asks about kratom; it does not answer yes
         if value is None:
             if run.find_topic(text):
                 return True
-            run.state.misses += 1
-            if run.state.misses > node.retries:
-                run.enter(node.on_fail or run.flow.fallback)
-            else:
-                # Ask again (the flow's generic "reply with a number" would be wrong here), and wait again:
-                # on a call, a retry without a <Gather> would hang up.
-                run.say(node.retry or node.text)
-                run.do(run.listen(node))
-            return True
+            return self.again(run, node)
         assert node.save_as
-        run.state.vars[node.save_as] = value
+        if value != SKIP:  # "SKIP": nothing saved, on to the next question
+            run.state.vars[node.save_as] = value
+            run.do(Enrich({node.save_as: value}))
         target = node.branches.get(value) or node.goto
         if target:
             run.enter(target)
+        return True
+
+    @staticmethod
+    def again(run: Run, node: Node) -> bool:
+        run.state.misses += 1
+        if run.state.misses > node.retries:
+            run.enter(node.on_fail or run.flow.fallback)
+        else:
+            # Ask again (the flow's generic "reply with a number" would be wrong here), and wait again:
+            # on a call, a retry without a <Gather> would hang up.
+            run.say(node.retry or node.text)
+            run.do(run.listen(node))
         return True
 
     @staticmethod
@@ -152,6 +186,8 @@ class Question:
             if any(w in YES for w in first):
                 return "yes"
             return None
+        if node.expect == "name":
+            return name_of(clean)
         if node.expect == "number":
             digits = re.sub(r"[^\d]", "", clean)
             return digits or None
@@ -166,6 +202,29 @@ class Question:
         if node.pattern and not re.fullmatch(node.pattern, clean, flags=re.IGNORECASE):
             return None
         return clean
+
+
+def name_of(text: str) -> str | None:
+    """``text`` as a name to ask for, :data:`SKIP` to leave it out, or None when it is plainly not a name (a
+    sentence, a request, a question)."""
+    norm = matching.normalise(text)
+    if norm in SKIP_WORDS:
+        return SKIP
+    if any(c in text for c in "?!:;@/") or re.search(r"\d", text):
+        return None
+    # "it's Maria", "my name is Sam", "soy Juan": a name after a lead-in is still a name
+    lead = _LEAD_IN.match(text.strip().replace("\u2019", "'"))
+    candidate = lead.group(1) if lead else text.strip().strip(".")
+    words = matching.normalise(candidate).split()
+    if not words or len(words) > NAME_MAX_WORDS or len(candidate) > NAME_MAX_CHARS:
+        return None
+    if any(w in NOT_NAME_WORDS for w in words):
+        return None
+    return candidate
+
+
+_LEAD_IN = re.compile(r"(?:my name is|my names|name is|its|it's|im|i'm|this is|me llamo|soy|mi nombre es)\s+"
+                      r"([^\W\d_][\w'.-]*(?:\s+[^\W\d_][\w'.-]*){0,3})\.?$", re.IGNORECASE)
 
 
 REGISTRY: dict[NodeType, Behaviour] = {

@@ -72,6 +72,7 @@ COMMON = {
     "max_segments": {"type": "integer", "minimum": 1, "maximum": 10},
     "max_segments_by_language": BY_LANGUAGE_SEGMENTS,
     "note": {"type": "string"},
+    "hold": {"type": "boolean"},
 }
 NODE_KINDS: dict[str, dict[str, Any]] = {
     "menu": {"required": ["text", "options"], "props": {"options": {"type": "array", "items": OPTION, "minItems": 1}}},
@@ -90,7 +91,14 @@ NODE_KINDS: dict[str, dict[str, Any]] = {
         "required": ["text", "save_as"],
         "props": {
             "save_as": ID,
-            "expect": {"enum": ["text", "yes_no", "number", "phone"]},
+            "expect": {"enum": ["text", "yes_no", "number", "phone", "name"]},
+            "request": {
+                "type": "object",
+                "properties": {"reason": {"type": "string", "minLength": 1},
+                               "priority": {"enum": ["crisis", "urgent", "routine"]}},
+                "required": ["reason"],
+                "additionalProperties": False,
+            },
             "pattern": {"type": "string"},
             "retries": {"type": "integer", "minimum": 0, "maximum": 5},
             "goto": ID,
@@ -133,12 +141,14 @@ FLOW_SCHEMA: dict[str, Any] = {
         "help": ID,
         "fallback": ID,
         "crisis": ID,
+        "crisis_paths": {"type": "object", "propertyNames": ID, "additionalProperties": ID},
+        "lifeline": ID,
         "max_misses": {"type": "integer", "minimum": 1, "maximum": 5},
         "max_segments": {"type": "integer", "minimum": 1, "maximum": 10},
         "max_segments_by_language": BY_LANGUAGE_SEGMENTS,
         "keywords": {
             "type": "object",
-            "properties": {k: PHRASES for k in ("menu", "back", "help", "more", "person")},
+            "properties": {k: PHRASES for k in ("menu", "back", "help", "more", "person", "lifeline")},
             "required": ["menu", "back", "help", "more", "person"],
             "additionalProperties": False,
         },

@@ -22,6 +22,9 @@ class State:
     topics: list[str] = field(default_factory=list)        # answers visited, for the callback summary
     turns: int = 0
     choices: list[str] = field(default_factory=list)       # "did you mean 1 ... or 2 ...?": the two node ids
+    asked: str = ""                                   # the reason of the callback request this conversation made
+    crisis_at: float = 0.0                            # when the full crisis reply was last sent (repeats get less)
+    crisis_path: str = ""                             # ...and for which crisis path (another path gets its own)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -6,8 +6,8 @@ import copy
 
 from helpline.engine import matching
 from helpline.engine.actions import Action, Listen, Say
-from helpline.engine.model import Flow, Node, PhraseRouter, Text
-from helpline.engine.nodes import REGISTRY
+from helpline.engine.model import Flow, Node, NodeType, PhraseRouter, Text
+from helpline.engine.nodes import REGISTRY, Question
 from helpline.engine.state import HISTORY_LIMIT, Event, State
 from helpline.understanding.normalise import normalise
 from helpline.understanding.topics import Route
@@ -166,14 +166,21 @@ class Run:
         keyword = self.keyword(text, None)
         if keyword == "person":
             self.enter(self.flow.person)
+        elif keyword == "lifeline" and self.flow.lifeline:
+            self.enter(self.flow.lifeline)
         elif keyword == "help":
             self.enter(self.flow.help)
         elif not (keyword is None and self.find_topic(text)):
             self.enter(self.flow.start)
 
     def react(self, node: Node, text: str) -> None:
+        if node.hold:
+            self.hold(node, text)
+            return
         keyword = self.keyword(text, node)
-        if keyword == "menu":
+        if keyword == "lifeline" and self.flow.lifeline:
+            self.enter(self.flow.lifeline)
+        elif keyword == "menu":
             self.state.history = []
             self.enter(self.flow.start, remember=False)
         elif keyword == "back":
@@ -195,8 +202,8 @@ class Run:
         if not norm:
             return None
         lang = self.state.lang
-        for name in ("menu", "back", "help", "more", "person"):
-            phrases = self.flow.keywords[name].get(lang, ())
+        for name in ("menu", "back", "lifeline", "help", "more", "person"):
+            phrases = self.flow.keywords.get(name, {}).get(lang, ())
             if norm in phrases:
                 return name
         if node is not None and node.type.value == "question":
@@ -205,6 +212,21 @@ class Run:
         if any(f" {p} " in padded for p in self.flow.keywords["person"].get(lang, ())):
             return "person"
         return None
+
+    def hold(self, node: Node, text: str) -> None:
+        """On the crisis path: an answer the node asks for moves along it ("is the person breathing?" - "no");
+        anything else, keywords included, gets the node's resources again. Never "sorry, I didn't understand",
+        never the menu: the dialogue lets go only when staff have closed the request."""
+        behaviour = REGISTRY[node.type]
+        if node.type is NodeType.QUESTION:
+            if Question.parse(node, text) is not None and behaviour.handle(self, node, text):
+                return
+        elif node.options and any(matching.normalise(text) == o.key.lower() for o in node.options):
+            if behaviour.handle(self, node, text):
+                return
+        self.state.misses = 0
+        self.say(node.retry or node.text)
+        self.actions.append(self.listen(node))
 
     def more(self, node: Node) -> None:
         if self.state.part < len(node.more):

@@ -45,11 +45,24 @@ def row_for(request: dict[str, Any], viewer: Account, now: float) -> dict[str, A
         "requests": request["requests"],
         "attempts": request["attempts"],
         "last_outcome": request.get("last_outcome"),
+        # The crisis categories of the latest messages ("none": no crisis words), newest last; never their words.
+        "latest": list(request.get("latest", [])),
+        "voicemail": bool(request.get("gathered", {}).get("recording_url")),
     }
     if mine:
         row["gathered"] = request.get("gathered", {})
+        row["recording_length"] = seconds_text(request.get("gathered", {}).get("recording_seconds"))
         row["last_note"] = request.get("last_note", "")
     return row
+
+
+def seconds_text(raw: object) -> str:
+    """A recording's length for people: "74" -> "1 min 14 s"; "" when unknown."""
+    try:
+        seconds = int(str(raw))
+    except (TypeError, ValueError):
+        return ""
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 def signature(rows: list[dict[str, Any]]) -> str:
