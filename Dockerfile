@@ -12,6 +12,10 @@ COPY workers ./workers
 RUN pip install --no-cache-dir --no-deps . && useradd --system --home /var/lib/helpline helpline \
     && mkdir -p /var/lib/helpline && chown helpline /var/lib/helpline
 COPY flows ./flows
+# Train the topic router and the crisis model now, so a container starts in about a second instead of training
+# on its first start (the models are kept by content hash; a changed flows/ retrains at start).
+ENV HELPLINE_MODEL_CACHE=/app/models
+RUN helpline flows train
 USER helpline
 EXPOSE 8000
 CMD ["gunicorn", "--config", "python:helpline.gunicorn_conf", "helpline.wsgi:app", "--bind", "0.0.0.0:8000"]

@@ -76,3 +76,24 @@ def crisis_eval(sets: tuple[Path, ...], cv: bool, as_json: bool, min_recall: flo
                or max((r.rate(k) or 0) for k in ("hard", "everyday")) > max_false_alarms]
     if failing:
         sys.exit(1)
+
+
+@flows.command("train")
+def flows_train() -> None:
+    """Train (or load) the topic router and the crisis model for the current content, and keep them in the model
+    cache, so the next start is warm (the production image runs this at build time)."""
+    import time
+
+    from helpline.app import load_content
+    from helpline.understanding.cache import default_folder
+
+    settings = _settings()
+    started = time.perf_counter()
+    try:
+        flow, lexicon = load_content(settings)
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    where = default_folder(settings.data_dir)
+    click.echo(f"topic router {flow.router.version} ({len(flow.router.classes)} classes) and crisis model "
+               f"{lexicon.model.version[:12] if lexicon.model else '(none)'} ready in "
+               f"{time.perf_counter() - started:.1f} s; kept in {where or 'memory only'}")
