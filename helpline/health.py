@@ -1,10 +1,10 @@
 """``/healthz``: the process is up. ``/readyz``: it can do its work (Redis answers), and whether the outage
-journal still holds events. ``/metrics``: the same in Prometheus' text format."""
+journal still holds events (``/metrics``, in helpline/metrics.py, says the same for Prometheus)."""
 
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, Response, jsonify, redirect
+from flask import Blueprint, jsonify, redirect
 
 from helpline.app import helpline_of
 
@@ -33,22 +33,3 @@ def readyz():  # type: ignore[no-untyped-def]
     # Redis answers, but events from an outage have not reached it yet: ready, and saying so.
     return jsonify(status="ready" if not waiting else "ready, replaying the outage journal", redis="ok",
                    journal=waiting, flow=hl.flow.version, lexicon=hl.lexicon.version)
-
-
-@bp.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text format: Redis up or not, and events waiting in the outage journal (should be 0)."""
-    hl = helpline_of()
-    try:
-        up = 1 if hl.conn.ping() else 0
-    except (redis.RedisError, OSError):
-        up = 0
-    lines = [
-        "# HELP helpline_redis_up Whether Redis answers this process (1) or not (0).",
-        "# TYPE helpline_redis_up gauge",
-        f"helpline_redis_up {up}",
-        "# HELP helpline_journal_entries Events the webhooks could not store, waiting on disk to be replayed.",
-        "# TYPE helpline_journal_entries gauge",
-        f"helpline_journal_entries {hl.journal.count()}",
-    ]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

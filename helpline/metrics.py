@@ -141,19 +141,12 @@ def _by_priority(name: str, doc: str, values: dict[str, float]) -> GaugeMetricFa
 
 
 def journal_depth(data_dir: Path) -> int:
-    """Entries waiting in the outage journal: the journal's own count when it has one, else its files."""
-    try:
-        from helpline import journal  # type: ignore[attr-defined]
+    """Entries waiting in the outage journal (``HELPLINE_DATA_DIR/journal``)."""
+    from helpline.journal import Journal
 
-        return int(journal.depth(data_dir))
-    except (ImportError, AttributeError):
-        pass
-    except Exception:  # noqa: BLE001 - a scrape must not fail on the journal
-        log.warning("could not read the outage journal's depth")
-    folder = data_dir / "journal"
     try:
-        return sum(1 for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    except OSError:
+        return Journal(data_dir / "journal").count()
+    except OSError:  # a scrape must not fail on the journal
         return 0
 
 

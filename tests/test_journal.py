@@ -93,7 +93,7 @@ def test_redis_killed_then_back_empty_the_crisis_and_the_request_reach_the_queue
     client = app.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["journal"] == 2
-    assert "helpline_journal_entries 2" in client.get("/metrics").get_data(as_text=True)
+    assert "helpline_outage_journal_entries 2.0" in client.get("/metrics").get_data(as_text=True)
     assert replay.replay(hl) == replay.Replayed(0, 2)  # still down: nothing lost, nothing deleted
     assert len(journal_files(settings)) == 2
 

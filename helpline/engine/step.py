@@ -102,23 +102,32 @@ class Run:
                 self.state.topics = []
                 return
 
-    def context(self) -> list[str]:
+    def context(self) -> tuple[list[str], str]:
         """What the conversation is about now: the answers the current menu (or the menu an answer was reached
-        from) offers. The router weighs them more ("how long does it last" in the kratom menu)."""
-        out: list[str] = []
+        from) offers, and the words of the option that led to that menu ("kratom"). The router weighs them ("how
+        long does it last" in the kratom menu is about quitting kratom)."""
         for node_id in (self.state.node, *(self.state.history[-1:])):
             node = self.flow.nodes.get(node_id or "")
             if node is not None and node.options:
-                out += [o.goto for o in node.options]
-                break
-        return out
+                return [o.goto for o in node.options], self.named(node.id)
+        return [], ""
+
+    def named(self, menu: str) -> str:
+        """The first words, in this language, of an option elsewhere that leads to ``menu``."""
+        for node in self.flow.nodes.values():
+            for option in node.options:
+                phrases = option.words.get(self.state.lang, ())
+                if option.goto == menu and phrases:
+                    return phrases[0].text
+        return ""
 
     def topic_for(self, text: str) -> Route:
         """The router's decision on the person's own words: an answer, two to choose from, or unknown."""
         router = self.flow.router
         if isinstance(router, PhraseRouter):
             return router.route(text, lang=self.state.lang)
-        return router.route(normalise(text), self.context())
+        targets, about = self.context()
+        return router.route(normalise(text), targets, about)
 
     def find_topic(self, text: str, route: Route | None = None) -> bool:
         """Answer a question asked in the person's own words, from anywhere: the answer when the router is

@@ -99,20 +99,26 @@ class Router:
         self.classes = linear.classes
         self._index = {c: i for i, c in enumerate(self.classes)}
 
-    def probabilities(self, norm: str, context: Iterable[str] = ()) -> np.ndarray:
+    def probabilities(self, norm: str, context: Iterable[str] = (), about: str = "") -> np.ndarray:
+        """Class probabilities. In a menu: the message is also read as if it named what the menu is ``about``
+        ("kratom" + "how long does it last"), the two readings are averaged, and the menu's own answers
+        (``context``) weigh ``context_boost`` times more."""
         proba = self.linear.proba(norm)
         boosted = [self._index[c] for c in context if c in self._index]
         if boosted:
+            if about:
+                proba = (proba + self.linear.proba(f"{normalise(about)} {norm}")) / 2
             proba = proba.copy()
             proba[boosted] *= self.policy.context_boost
             proba /= proba.sum()
         return proba
 
-    def route(self, norm: str, context: Iterable[str] = ()) -> Route:
-        """Decide for one normalised message; ``context``: the targets the current menu offers."""
+    def route(self, norm: str, context: Iterable[str] = (), about: str = "") -> Route:
+        """Decide for one normalised message; ``context``: the targets the current menu offers, ``about``: the
+        words that named the menu (the option that led to it)."""
         if not norm:
             return Route("unknown")
-        proba = self.probabilities(norm, context)
+        proba = self.probabilities(norm, context, about)
         return self.decide(proba, words=len(norm.split()))
 
     def decide(self, proba: np.ndarray, words: int = 2) -> Route:
