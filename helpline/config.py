@@ -337,13 +337,11 @@ def _validate(values: dict[str, object]) -> Settings:
             except ValueError:
                 errors.append(f"{names[key]}: {value!r} is not a positive whole number")
         elif key in ("org_walk_ins", "org_admits_minors"):
-            text = str(value).strip().lower()
-            if text in ("on", "true", "1", "yes"):
-                out[key] = True
-            elif text in ("off", "false", "0", "no"):
-                out[key] = False
-            else:
+            flag = _switch(value)
+            if flag is None:
                 errors.append(f"{names[key]}: {value!r} must be 'yes' or 'no'")
+            else:
+                out[key] = flag
         elif key == "escalation_minutes":
             parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
             try:
@@ -354,13 +352,11 @@ def _validate(values: dict[str, object]) -> Settings:
             except ValueError:
                 errors.append(f"ESCALATION_MINUTES: {value!r} must be two positive whole numbers of minutes, like 5,10")
         elif key == "signature_check":
-            text = str(value).strip().lower()
-            if text in ("on", "true", "1", "yes"):
-                out[key] = True
-            elif text in ("off", "false", "0", "no"):
-                out[key] = False
-            else:
+            flag = _switch(value)
+            if flag is None:
                 errors.append(f"TWILIO_SIGNATURE_CHECK: {value!r} must be 'on' or 'off'")
+            else:
+                out[key] = flag
         elif key == "public_url":
             url = str(value).rstrip("/")
             parsed = urlparse(url)
@@ -479,3 +475,9 @@ def _local_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(token)
     return token
+
+
+def _switch(value: object) -> bool | None:
+    """on/true/1/yes -> True, off/false/0/no -> False, anything else None."""
+    text = str(value).strip().lower()
+    return True if text in ("on", "true", "1", "yes") else False if text in ("off", "false", "0", "no") else None

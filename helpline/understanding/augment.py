@@ -9,6 +9,9 @@ from __future__ import annotations
 import random
 import re
 import zlib
+from collections.abc import Iterable
+
+from helpline.understanding.normalise import normalise
 
 # Common text-speak and speech-recogniser swaps, as whole words (normalised text: no accents, no apostrophes).
 SWAPS = {
@@ -28,6 +31,18 @@ def _typo(word: str, rnd: random.Random) -> str:
     if kind == 1:  # drop one
         return word[:i] + word[i + 1:]
     return word[:i] + word[i] + word[i:]  # double one
+
+
+def training_set(pairs: Iterable[tuple[str, str]], *, augmented: bool = True) -> tuple[list[str], list[str]]:
+    """(texts, labels) to fit on: each message normalised, and with one variant of it when ``augmented``."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for text, label in pairs:
+        norm = normalise(text)
+        for item in [norm, *(variants(norm, 1) if augmented else [])]:
+            texts.append(item)
+            labels.append(label)
+    return texts, labels
 
 
 def variants(norm: str, n: int = 2) -> list[str]:

@@ -58,16 +58,7 @@ def train(examples: Sequence[data.Labelled], *, augmented: bool = True) -> Linea
 
 def fit(examples: Sequence[data.Labelled], *, augmented: bool = True) -> Pipeline:
     """A model trained on ``examples`` (and label-keeping variants of them when ``augmented``)."""
-    texts: list[str] = []
-    labels: list[str] = []
-    for ex in examples:
-        norm = normalise(ex.text)
-        texts.append(norm)
-        labels.append(ex.label)
-        if augmented:
-            for variant in augment.variants(norm, 1):
-                texts.append(variant)
-                labels.append(ex.label)
+    texts, labels = augment.training_set(((ex.text, ex.label) for ex in examples), augmented=augmented)
     pipeline = make_pipeline(c=C)
     pipeline.fit(texts, labels)
     return pipeline

@@ -72,18 +72,8 @@ def train(examples: Sequence[Example], *, augmented: bool = True) -> Linear:
 
 
 def fit(examples: Sequence[Example], *, augmented: bool = True) -> Pipeline:
-    texts: list[str] = []
-    labels: list[str] = []
-    for ex in examples:
-        norm = normalise(ex.text)
-        if not norm:
-            continue
-        texts.append(norm)
-        labels.append(ex.target)
-        if augmented:
-            for variant in augment.variants(norm, 1):
-                texts.append(variant)
-                labels.append(ex.target)
+    pairs = ((ex.text, ex.target) for ex in examples if normalise(ex.text))
+    texts, labels = augment.training_set(pairs, augmented=augmented)
     pipeline = make_pipeline(c=C, class_weight="balanced", char_min_df=2)
     pipeline.fit(texts, labels)
     return pipeline
