@@ -1,4 +1,4 @@
-"""Understanding a texter's own words: normalisation, synonyms and misspelling-tolerant phrase matching.
+"""Keywords, synonyms and misspelling-tolerant phrase matching (menus, keywords, flows without examples).
 
 A phrase matches a message when each of its words is found in the message, in any order, either exactly, by a
 simple stem ("detoxing" ~ "detox"), by a synonym the flow declares, or within a small edit distance for longer
@@ -7,10 +7,10 @@ words ("withdrawl" ~ "withdrawal"). The best match is the one that explains the 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from helpline.understanding.normalise import normalise  # noqa: F401 - the one normaliser, re-exported here
 
 # Words too common to tell one topic from another. Kept small: "how", "long", "safe" carry meaning here.
 STOPWORDS = frozenset(
@@ -25,18 +25,6 @@ STOPWORDS = frozenset(
 )
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                 "six": "6", "seven": "7", "eight": "8", "nine": "9", "zero": "0"}
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_RUNS = re.compile(r"([a-z])\1{2,}")
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents and punctuation removed, letter runs of 3+ cut to 2 ("sooo" -> "soo")."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("'", "").replace("\u2019", "")
-    text = _NON_WORD.sub(" ", text)
-    text = _RUNS.sub(r"\1\1", text)
-    return " ".join(text.split())
 
 
 def stem(word: str) -> str:

@@ -202,7 +202,8 @@ class PhraseRouter:
     def __init__(self, flow: Flow):
         self.flow = flow
 
-    def route(self, norm: str, context: object = (), lang: str | None = None) -> Route:
+    def route(self, norm: str, context: object = (), about: str = "", lang: str | None = None) -> Route:
+        """The same call as :meth:`Router.route`; a menu's context does not apply to exact phrases."""
         from helpline.engine.matching import rank
         from helpline.understanding.topics import Route
 

@@ -6,7 +6,7 @@ import copy
 
 from helpline.engine import matching
 from helpline.engine.actions import Action, Listen, Say
-from helpline.engine.model import Flow, Node, NodeType, PhraseRouter, Text
+from helpline.engine.model import Flow, Node, NodeType, Text
 from helpline.engine.nodes import REGISTRY, Question
 from helpline.engine.state import HISTORY_LIMIT, Event, State
 from helpline.understanding.normalise import normalise
@@ -123,11 +123,12 @@ class Run:
 
     def topic_for(self, text: str) -> Route:
         """The router's decision on the person's own words: an answer, two to choose from, or unknown."""
-        router = self.flow.router
-        if isinstance(router, PhraseRouter):
-            return router.route(text, lang=self.state.lang)
         targets, about = self.context()
-        return router.route(normalise(text), targets, about)
+        return self.flow.router.route(normalise(text), targets, about, lang=self.state.lang)
+
+    def node_for(self, target: str) -> str:
+        """The node a router class leads to: the ``person`` intent is the flow's person node."""
+        return self.flow.person if target == "person" else target
 
     def find_topic(self, text: str, route: Route | None = None) -> bool:
         """Answer a question asked in the person's own words, from anywhere: the answer when the router is
@@ -135,7 +136,7 @@ class Run:
         route = route or self.topic_for(text)
         if route.kind == "answer":
             target = route.targets[0]
-            self.enter(self.flow.person if target == "person" else target)
+            self.enter(self.node_for(target))
             return True
         if route.kind == "clarify" and "clarify" in self.flow.messages:
             self.clarify(route.targets)
@@ -144,8 +145,7 @@ class Run:
 
     def clarify(self, targets: tuple[str, ...]) -> None:
         lang = self.state.lang
-        titles = [self.flow.title_of(self.flow.person if t == "person" else t, lang) if t != "person"
-                  else self.flow.title_of(self.flow.person, lang) for t in targets]
+        titles = [self.flow.title_of(self.node_for(t), lang) for t in targets]
         template = self.flow.messages["clarify"].get(lang, self.channel, self.flow.default_lang)
         self.actions.append(Say(template.replace("{first}", titles[0]).replace("{second}", titles[1])))
         self.state.choices = list(targets)
@@ -155,13 +155,13 @@ class Run:
         self.actions.append(Listen(node.id, ("1", "2"), tuple(titles)))
 
     def choose(self, choices: list[str], text: str) -> bool:
-        """The answer to "did you mean 1 ... or 2 ...?": a key, or the words of one of the titles."""
+        """The answer to "did you mean 1 ... or 2 ...?": its key (1 or 2, or the word); anything else is read
+        afresh."""
         norm = matching.NUMBER_WORDS.get(normalise(text), normalise(text)).rstrip(" )")
         index = {"1": 0, "2": 1}.get(norm)
         if index is None:
             return False
-        target = choices[index]
-        self.enter(self.flow.person if target == "person" else target)
+        self.enter(self.node_for(choices[index]))
         return True
 
     def listen(self, node: Node) -> Listen:

@@ -103,9 +103,9 @@ class Router:
             proba /= proba.sum()
         return proba
 
-    def route(self, norm: str, context: Iterable[str] = (), about: str = "") -> Route:
+    def route(self, norm: str, context: Iterable[str] = (), about: str = "", lang: str | None = None) -> Route:
         """Decide for one normalised message; ``context``: the targets the current menu offers, ``about``: the
-        words that named the menu (the option that led to it)."""
+        words that named the menu (the option that led to it). ``lang`` is not needed: one model reads both."""
         if not norm:
             return Route("unknown")
         proba = self.probabilities(norm, context, about)
