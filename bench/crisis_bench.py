@@ -29,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpline import crisis, yamlsource  # noqa: E402
-from helpline.crisis_eval import load_corpus  # noqa: E402
+from helpline.content import yamlsource  # noqa: E402
+from helpline.understanding.crisis import lexicon as crisis  # noqa: E402
+from helpline.understanding.crisis.evaluate import load_corpus  # noqa: E402
 
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 SIZES = (100, 1_000, 10_000)

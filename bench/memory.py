@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from helpline.app import create_app  # noqa: E402
 from helpline.config import load_settings  # noqa: E402
-from helpline.dialogue import Inbound  # noqa: E402
+from helpline.engine.dialogue import Inbound  # noqa: E402
 from helpline.redisdb import EmbeddedRedis  # noqa: E402
 
 
@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.conversations
     rows = []
-    # 12 messages: the 48-hour dedupe string (8 bytes a message, helpline/dedupe.py) grows with them.
+    # 12 messages: the 48-hour dedupe string (8 bytes a message, helpline/queue/dedupe.py) grows with them.
     long_chat = ["hi", "2", "1", "back", "menu", "3", "1", "menu", "4", "2", "menu", "1"]
     for label, bodies in (("active conversation (2 messages)", ["hi", "2"]),
                           ("active conversation (12 messages)", long_chat),

@@ -30,9 +30,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpline.chat import Texter  # noqa: E402
 from helpline.config import load_settings  # noqa: E402
 from helpline.redisdb import EmbeddedRedis  # noqa: E402
+from helpline.sim.chat import Texter  # noqa: E402
 
 SCRIPT = ["hi", "2", "2", "more", "how long does withdrawal last", "menu", "1", "is kratom safe", "back",
           "do you take my insurance", "4", "3"]

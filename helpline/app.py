@@ -12,15 +12,17 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from rq import Queue
 from werkzeug.exceptions import HTTPException
 
-from helpline import failsafe, logs, metrics, redisdb
+from helpline import logs, redisdb
+from helpline.channels import failsafe
+from helpline.channels.journal import Journal
+from helpline.channels.twilio_io import sms_reply
 from helpline.config import Settings, load_settings
-from helpline.conversations import Conversations
-from helpline.crisis import Lexicon, Verdict, load_lexicon
-from helpline.dialogue import Inbound, Outcome, turn
 from helpline.engine import Flow, State, load_flow
+from helpline.engine.dialogue import Inbound, Outcome, turn
 from helpline.errors import RedisUnavailable
-from helpline.journal import Journal
-from helpline.twilio_io import sms_reply
+from helpline.ops import metrics
+from helpline.queue.conversations import Conversations
+from helpline.understanding.crisis.lexicon import Lexicon, Verdict, load_lexicon
 
 log = logging.getLogger(__name__)
 QUEUE_NAMES = ("crisis", "default", "low")  # workers listen in this order
@@ -82,10 +84,10 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     log.info("flows: %s version %s; crisis lexicon version %s; twilio: %s", flow.name, flow.version,
              lexicon.version, "configured" if settings.twilio_configured else "not configured (local outbox)")
 
-    from helpline.health import bp as health_bp
-    from helpline.sms import bp as sms_bp
+    from helpline.channels.sms import bp as sms_bp
+    from helpline.channels.voice.routes import bp as voice_bp
+    from helpline.ops.health import bp as health_bp
     from helpline.staff import init_app as init_staff
-    from helpline.voice import bp as voice_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
@@ -94,7 +96,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)  # /metrics, and the webhook timer
     _register_errors(app)
     if settings.journal_replay_seconds:
-        from helpline.replay import Replayer
+        from helpline.channels.replay import Replayer
 
         # At start-up and every few seconds: what an outage left in the journal reaches the queue late.
         app.extensions["journal_replayer"] = Replayer(helpline, settings.journal_replay_seconds)

@@ -202,8 +202,8 @@ Press Ctrl-C to stop everything.
 
 def _demo_staff_account(redis_url: str) -> str:
     """A supervisor account for the demo when there is no account yet; returns how to log in."""
-    from helpline import accounts
     from helpline.redisdb import connect
+    from helpline.staff import accounts
 
     conn = connect(redis_url)
     if accounts.all_accounts(conn):
@@ -234,7 +234,7 @@ def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float 
 @click.option("--from", "from_", default="+15555550123", show_default=True, help="The phone number you text from.")
 def chat(url: str | None, from_: str) -> None:
     """Text the running helpline from this terminal (signed, Twilio-shaped requests to POST /sms)."""
-    from helpline.chat import Texter
+    from helpline.sim.chat import Texter
 
     settings = _settings()
     texter = Texter(url or f"http://127.0.0.1:{settings.port}", settings, from_)
@@ -267,7 +267,7 @@ def flows() -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def flows_check(path: Path | None) -> None:
     """Validate a flow file, the crisis lexicon and transcripts (default: the whole flows/ folder)."""
-    from helpline.contentcheck import check
+    from helpline.sim.contentcheck import check
 
     settings = _settings()
     problems, checked = check(path or settings.flows_dir, settings)
@@ -282,8 +282,8 @@ def flows_check(path: Path | None) -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def flows_test(path: Path | None) -> None:
     """Play the conversation transcripts (default: flows/tests/) against the flows."""
-    from helpline import transcripts
     from helpline.app import load_content
+    from helpline.sim import transcripts
 
     settings = _settings()
     try:
@@ -311,7 +311,7 @@ def crisis() -> None:
 
 
 def _lexicon(settings: Settings):  # type: ignore[no-untyped-def]
-    from helpline.crisis import load_lexicon
+    from helpline.understanding.crisis.lexicon import load_lexicon
 
     try:
         return load_lexicon(settings.flows_dir / "crisis.yaml", settings.variables)
@@ -323,7 +323,7 @@ def _lexicon(settings: Settings):  # type: ignore[no-untyped-def]
 def crisis_check() -> None:
     """Read messages, one a line, from stdin; write one JSON verdict a line (text, crisis, category, severity,
     matches, and what was set aside and why)."""
-    from helpline.crisis import check_stream
+    from helpline.understanding.crisis.lexicon import check_stream
 
     check_stream(_lexicon(_settings()), sys.stdin, sys.stdout)
 
@@ -339,8 +339,8 @@ def callbacks() -> None:
 @click.option("--reveal", is_flag=True, help="Show full phone numbers (they are masked by default).")
 def callbacks_list(as_json: bool, reveal: bool) -> None:
     """Open callback requests in the order staff should work them (crisis first, then oldest first)."""
-    from helpline import callbacks as cb
     from helpline.logs import mask
+    from helpline.queue import callbacks as cb
     from helpline.redisdb import connect
 
     settings = _settings()
@@ -384,7 +384,7 @@ def _span(seconds: float) -> str:
 def outbox(limit: int) -> None:
     """Texts that would have gone out through Twilio (local mode, no credentials)."""
     from helpline.logs import mask
-    from helpline.outbound import outbox as read_outbox
+    from helpline.queue.outbound import outbox as read_outbox
     from helpline.redisdb import connect
 
     settings = _settings()
@@ -409,7 +409,7 @@ def new_message_sid() -> str:
 @click.option("--speak/--no-speak", default=True, help="Read prompts aloud with espeak-ng when it is installed.")
 def call(url: str | None, from_: str, speak: bool) -> None:
     """Call the running helpline from this terminal: its TwiML is followed, prompts printed, keys or words typed."""
-    from helpline.ivr import Caller, dial_target, speaker
+    from helpline.sim.call import Caller, dial_target, speaker
 
     settings = _settings()
     caller = Caller(url or f"http://127.0.0.1:{settings.port}", settings, from_, strict=False)
@@ -484,7 +484,7 @@ def staff_add(name: str, role: str, phone: str) -> None:
     """Make an account; the password is asked for (or read from the first line of stdin)."""
     import phonenumbers
 
-    from helpline import accounts
+    from helpline.staff import accounts
 
     settings, conn, started = _staff_conn()
     try:
@@ -511,8 +511,8 @@ def staff_add(name: str, role: str, phone: str) -> None:
 @staff.command("list")
 def staff_list() -> None:
     """Every account: name, role, phone (masked), and whether it is locked after failed logins."""
-    from helpline import accounts
     from helpline.logs import mask
+    from helpline.staff import accounts
 
     _, conn, started = _staff_conn()
     try:
@@ -533,7 +533,7 @@ def staff_list() -> None:
 @click.argument("name")
 def staff_remove(name: str) -> None:
     """Delete an account; its sessions end at once."""
-    from helpline import accounts
+    from helpline.staff import accounts
 
     _, conn, started = _staff_conn()
     try:
@@ -549,7 +549,7 @@ def staff_remove(name: str) -> None:
 @click.argument("name")
 def staff_passwd(name: str) -> None:
     """Set a new password (asked for, or read from stdin); ends the account's sessions and lifts a lock."""
-    from helpline import accounts
+    from helpline.staff import accounts
 
     _, conn, started = _staff_conn()
     try:

@@ -3,7 +3,7 @@
 ``helpline twilio fallback sms|voice`` prints the static TwiML to paste into a TwiML Bin and set as the
 number's "Primary handler fails" URL: when this server is down or answers with an error, Twilio serves that
 instead, so texters and callers still get 911, 988, Poison Control and the staffed number (and a call is put
-through to it). It is the fail-safe reply of :mod:`helpline.failsafe`, built from the settings with twilio's
+through to it). It is the fail-safe reply of :mod:`helpline.channels.failsafe`, built from the settings with twilio's
 TwiML classes, with nothing that needs this server afterwards.
 """
 
@@ -17,7 +17,7 @@ from helpline.errors import HelplineError
 
 def fallback_twiml(settings: Settings, channel: str) -> str:
     """The static TwiML for ``channel`` (``sms`` or ``voice``)."""
-    from helpline import failsafe
+    from helpline.channels import failsafe
 
     if channel == "voice":
         return failsafe.voice_twiml(settings, None)

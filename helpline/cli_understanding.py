@@ -59,7 +59,8 @@ def crisis_eval(sets: tuple[Path, ...], cv: bool, as_json: bool, min_recall: flo
     """The crisis screen (lexicon + model) on labelled sets (default: the blind sets tests/blind/crisis_*.jsonl):
     recall per category, language and channel, and false alarms on hard negatives and everyday texts. Exits
     non-zero when any recall is below --min-recall or false alarms above --max-false-alarms."""
-    from helpline.understanding import crisis_model, data, evaluate
+    from helpline.understanding import data, evaluate
+    from helpline.understanding.crisis import model as crisis_model
 
     settings = _settings()
     lexicon = _lexicon(settings)

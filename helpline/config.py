@@ -55,7 +55,7 @@ class Settings:
     helpline_number: str = "+15555550199"
     staff_alert_numbers: tuple[str, ...] = ()
     supervisor_alert_numbers: tuple[str, ...] = ()
-    backup_alert_numbers: tuple[str, ...] = ()  # the last rung of the escalation ladder (helpline/roster.py)
+    backup_alert_numbers: tuple[str, ...] = ()  # the last rung of the escalation ladder (helpline/staff/roster.py)
     escalation_minutes: tuple[int, int] = (5, 10)  # unclaimed crisis: to supervisors, then to the backup list
     timezone: str = "America/New_York"
     business_hours: str = "mon-fri 08:00-20:00; sat-sun 09:00-17:00"
@@ -87,7 +87,7 @@ class Settings:
     journal_replay_seconds: int = 5       # how often the outage journal is replayed into Redis (0: never)
     dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
     voicemail_seconds: int = 120          # the longest voicemail
-    # staff pages and accounts (helpline/staff/, helpline/accounts.py)
+    # staff pages and accounts (helpline/staff/, helpline/staff/accounts.py)
     staff_session_hours: int = 12  # a staff login lasts this long, then asks again
     login_max_failures: int = 5  # failed logins in a row before the account is locked
     login_lock_minutes: int = 15  # how long a locked account stays locked

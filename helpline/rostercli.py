@@ -21,7 +21,7 @@ def _conn():  # type: ignore[no-untyped-def]
 @roster.command("list")
 def roster_list() -> None:
     """Every shift, who is on shift now, and where an alert would go now."""
-    from helpline import roster as model
+    from helpline.staff import roster as model
 
     settings, conn, started = _conn()
     try:
@@ -48,8 +48,8 @@ def roster_list() -> None:
 @click.argument("when", nargs=-1, required=True)
 def roster_add(name: str, when: tuple[str, ...]) -> None:
     """Add a weekly shift: NAME 'mon-fri 08:00-16:00' (an end before the start runs past midnight)."""
-    from helpline import callbacks
-    from helpline import roster as model
+    from helpline.queue import callbacks
+    from helpline.staff import roster as model
 
     _, conn, started = _conn()
     try:
@@ -67,8 +67,8 @@ def roster_add(name: str, when: tuple[str, ...]) -> None:
 @click.argument("shift_id")
 def roster_remove(shift_id: str) -> None:
     """Remove a shift by its id (from `helpline roster list`)."""
-    from helpline import callbacks
-    from helpline import roster as model
+    from helpline.queue import callbacks
+    from helpline.staff import roster as model
 
     _, conn, started = _conn()
     try:

@@ -13,9 +13,9 @@ import redis
 from rq import Queue, SimpleWorker
 
 from helpline.app import QUEUE_NAMES, create_app
-from helpline.chat import Texter, replies
 from helpline.config import Settings, load_settings
 from helpline.redisdb import EmbeddedRedis
+from helpline.sim.chat import Texter, replies
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = "+15555550142"
@@ -196,7 +196,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def fake_twilio():  # type: ignore[no-untyped-def]
     """A local server answering like Twilio's Messages API, driven through the real twilio client."""
-    from helpline.faketwilio import FakeTwilio
+    from helpline.sim.faketwilio import FakeTwilio
 
     fake = FakeTwilio("AC" + "5" * 32, "7" * 32).start()
     yield fake
@@ -226,7 +226,7 @@ class StaffMember:
     """A staff member with an account, using the staff pages through their own test client."""
 
     def __init__(self, app, name: str = "ana", role: str = "staff", phone: str = "+15555550142"):  # type: ignore[no-untyped-def]
-        from helpline import accounts
+        from helpline.staff import accounts
 
         self.app = app
         self.name = name

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from helpline import accounts
-from helpline.accounts import LoginRefused, Role
 from helpline.cli import main
 from helpline.config import Settings, load_settings
 from helpline.errors import SettingsError
+from helpline.staff import accounts
+from helpline.staff.accounts import LoginRefused, Role
 from tests.conftest import STAFF_PASSWORD, settings_env
 
 

@@ -1,5 +1,5 @@
 """The JSON API under /api/: the same login as the pages, a CSRF header on every POST, the same actions and
-rules as the queue page, and click-to-call through the real twilio client against helpline.faketwilio."""
+rules as the queue page, and click-to-call through the real twilio client against helpline.sim.faketwilio."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from helpline import callbacks
 from helpline.app import create_app
+from helpline.queue import callbacks
 from tests.conftest import STAFF_PASSWORD, Phone, StaffMember
 
 CLIENT = "+15555550123"

@@ -9,9 +9,9 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from helpline import callbacks
 from helpline.app import QUEUE_NAMES
 from helpline.engine import RequestCallback
+from helpline.queue import callbacks
 from tests.conftest import make_settings
 
 

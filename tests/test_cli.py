@@ -121,8 +121,8 @@ def test_demo_runs_everything_and_stops_everything(tmp_path) -> None:  # type: i
     assert "helpline chat" in told or "make chat" in told  # it tells the user what to do next
     login = re.search(r"log in as 'demo', password '([^']+)'", told)
     assert login, told  # and how to open the staff page
-    from helpline import accounts
     from helpline.config import load_settings
+    from helpline.staff import accounts
 
     demo_redis = EmbeddedRedis(tmp_path / "data" / "redis")
     demo_redis.start()

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpline import crisis
-from helpline.crisis import check_stream, evaluate, format_report, load_lexicon
 from helpline.errors import ContentError
+from helpline.understanding.crisis import lexicon as crisis
+from helpline.understanding.crisis.lexicon import check_stream, evaluate, format_report, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -418,7 +418,7 @@ def test_corpus_meets_the_targets(lexicon):
 
 
 def test_corpus_has_both_styles_and_many_hard_negatives():
-    from helpline.crisis_eval import load_corpus
+    from helpline.understanding.crisis.evaluate import load_corpus
 
     examples = load_corpus(CORPUS)
     assert sum(e.style == "speech" for e in examples) >= 50
@@ -493,7 +493,7 @@ def test_long_messages_and_odd_input(lexicon):
 
 def test_the_quick_first_look_never_hides_a_phrase(lexicon):
     """The fast path may only skip messages in which the full analysis finds nothing at all."""
-    from helpline.crisis_eval import load_corpus
+    from helpline.understanding.crisis.evaluate import load_corpus
 
     engine = lexicon._engine
     texts = [e.text for e in load_corpus(CORPUS)] + [t for _, t, _, _ in TRICKS]

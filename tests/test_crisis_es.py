@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from helpline import crisis
-from helpline.crisis import evaluate, format_report, load_lexicon
-from helpline.crisis_eval import load_corpus
 from helpline.errors import ContentError
+from helpline.understanding.crisis import lexicon as crisis
+from helpline.understanding.crisis.evaluate import load_corpus
+from helpline.understanding.crisis.lexicon import evaluate, format_report, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -256,7 +256,7 @@ def test_spanish_voice_replies_speak_numbers_as_spanish_words(lexicon):
 
 
 def test_spanish_sms_replies_fit_three_segments(lexicon):
-    # The lexicon's rule (helpline/crisis.py): three segments, i.e. 201 UCS-2 characters, or 459 GSM-7 septets for
+    # The lexicon's rule (crisis/lexicon.py): 3 segments, i.e. 201 UCS-2 characters, or 459 GSM-7 septets for
     # a reply written without a, i, o, u with an acute accent (the overdose reply needs the room: issue 13).
     for name in lexicon.categories:
         for severity in (None, "concern"):

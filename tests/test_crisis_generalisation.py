@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from helpline import crisis
-from helpline.crisis import evaluate, format_report, load_lexicon
-from helpline.crisis_eval import load_corpus
+from helpline.understanding.crisis import lexicon as crisis
+from helpline.understanding.crisis.evaluate import load_corpus
+from helpline.understanding.crisis.lexicon import evaluate, format_report, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"

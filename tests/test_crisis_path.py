@@ -3,8 +3,8 @@ the request shows staff the latest messages' categories, and on a call it rings 
 
 from __future__ import annotations
 
-from helpline import callbacks
 from helpline.app import create_app
+from helpline.queue import callbacks
 from tests.conftest import STAFF, Phone, StaffMember, make_settings
 from tests.test_numbers_from_settings import dialled, new_call
 from tests.test_voice import heard

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 import time
 
-from helpline import callbacks
 from helpline.app import create_app
-from helpline.outbound import outbox
+from helpline.queue import callbacks
+from helpline.queue.outbound import outbox
 from tests.conftest import STAFF, Phone, make_settings
 
 SUICIDE = "i want to kill myself"
@@ -51,7 +51,7 @@ def test_forty_crisis_texts_at_once_draw_one_full_reply_and_short_ones_and_one_a
 
 def test_a_repeat_after_the_window_or_of_another_kind_gets_the_full_reply(tmp_path, redis_url, conn,
                                                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from helpline import dialogue
+    from helpline.engine import dialogue
 
     settings = make_settings(tmp_path, redis_url)
     phone = Phone(create_app(settings).test_client(), settings)

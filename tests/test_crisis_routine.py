@@ -8,7 +8,7 @@ import pytest
 
 from helpline.app import load_content
 from helpline.config import load_settings
-from helpline.transcripts import discover, load
+from helpline.sim.transcripts import discover, load
 from tests.conftest import ROOT
 
 FRAMES = ("{}", "can you tell me about {}", "i want to know {} please", "{}?", "my son asked about {}")

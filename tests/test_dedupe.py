@@ -3,8 +3,8 @@ a conversation's last few, so a captured signed webhook replayed later changes n
 
 from __future__ import annotations
 
-from helpline import callbacks, dedupe
-from helpline.conversations import state_key
+from helpline.queue import callbacks, dedupe
+from helpline.queue.conversations import state_key
 from tests.conftest import Phone
 from tests.test_voice import caller_for, dial_in_english
 
@@ -45,7 +45,7 @@ def test_a_captured_webhook_replayed_after_many_messages_and_a_closed_request_ma
 
 
 def test_a_call_step_replayed_after_the_call_ended_changes_nothing(app, settings, conn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from helpline import voice
+    from helpline.channels.voice import routes as voice
     from tests.test_voice import OPEN
 
     monkeypatch.setattr(voice, "clock", lambda: OPEN)

@@ -17,8 +17,8 @@ import requests
 from rq import Worker
 from ruamel.yaml import YAML
 
-from helpline.chat import Texter
-from helpline.outbound import outbox
+from helpline.queue.outbound import outbox
+from helpline.sim.chat import Texter
 from tests.conftest import ROOT, STAFF, free_port, make_settings, stop, wait_ready
 
 BIN = Path(sys.executable).parent
@@ -149,7 +149,7 @@ def test_compose_web_and_worker_commands_serve_a_text_and_alert_staff(tmp_path, 
 def test_the_documented_staff_add_command_makes_an_account_in_the_web_service(tmp_path, redis_url, conn) -> None:  # type: ignore[no-untyped-def]
     """README: ``docker compose run --rm web helpline staff add NAME``: the same command, in the web service's
     environment, reading the password from stdin as it does without a terminal."""
-    from helpline import accounts
+    from helpline.staff import accounts
 
     readme = (ROOT / "README.md").read_text()
     assert "docker compose run --rm web helpline staff add" in readme

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from helpline import accounts, callbacks, roster, stats
 from helpline.app import create_app
-from helpline.outbound import OUTBOX_KEY
+from helpline.queue import callbacks, stats
+from helpline.queue.outbound import OUTBOX_KEY
+from helpline.staff import accounts, roster
 from helpline.staff.textclaim import claim_code
 from tests.conftest import STAFF_PASSWORD, Phone, enqueue_due, make_settings
 from workers import escalation

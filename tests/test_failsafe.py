@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from helpline.app import create_app
-from helpline.chat import Texter
 from helpline.errors import ContentError
 from helpline.redisdb import EmbeddedRedis
+from helpline.sim.chat import Texter
 from tests.conftest import ROOT, Phone, free_port, make_settings, parse_twiml, stop, wait_ready
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import requests
 
-from helpline import callbacks
 from helpline.app import create_app
-from helpline.chat import Texter
+from helpline.queue import callbacks
 from helpline.redisdb import EmbeddedRedis
+from helpline.sim.chat import Texter
 from tests.conftest import Phone, free_port, make_settings, settings_env, stop, wait_ready
 
 CONFIRMED = "will call you"

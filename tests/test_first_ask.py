@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rq import Queue
 
-from helpline import callbacks
-from helpline.outbound import outbox
+from helpline.queue import callbacks
+from helpline.queue.outbound import outbox
 from tests.conftest import STAFF, Phone
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from helpline import optouts
 from helpline.app import create_app
+from helpline.queue import optouts
 from tests.conftest import Phone, make_settings
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from rq import Queue
 
-from helpline import callbacks, replay
 from helpline.app import create_app
-from helpline.journal import Entry, Journal
+from helpline.channels import replay
+from helpline.channels.journal import Entry, Journal
+from helpline.queue import callbacks
 from helpline.redisdb import EmbeddedRedis
 from tests.conftest import Phone, make_settings
 from tests.test_voice import caller_for
@@ -151,7 +152,7 @@ def test_the_journal_is_replayed_at_start_up_and_every_few_seconds(tmp_path: Pat
 
 def test_a_call_during_the_outage_a_crisis_said_and_a_voicemail_arrive_late(tmp_path: Path, server: Server,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpline import voice
+    from helpline.channels.voice import routes as voice
     from tests.test_voice import OPEN
 
     monkeypatch.setattr(voice, "clock", lambda: OPEN)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpline import accounts, throttle
 from helpline.app import create_app
+from helpline.staff import accounts, throttle
 from tests.conftest import STAFF_PASSWORD, StaffMember, csrf_token_in, make_settings
 
 

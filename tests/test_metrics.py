@@ -95,7 +95,7 @@ def test_the_example_alert_rules_parse_and_use_only_metrics_we_serve(client) -> 
 
 
 def test_a_crisis_heard_on_a_call_is_counted(app, settings, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from helpline import voice
+    from helpline.channels.voice import routes as voice
     from tests.test_voice import OPEN, caller_for, dial_in_english
 
     monkeypatch.setattr(voice, "clock", lambda: OPEN)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from helpline import voice
 from helpline.app import create_app
-from helpline.ivr import Caller, dial_target
+from helpline.channels.voice import routes as voice
 from helpline.redisdb import EmbeddedRedis
+from helpline.sim.call import Caller, dial_target
 from tests.conftest import make_settings
 from tests.test_voice import CLOSED, OPEN, caller_for, dial_in_english, heard
 

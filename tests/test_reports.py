@@ -10,7 +10,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
-from helpline import callbacks, stats
+from helpline.queue import callbacks, stats
 from helpline.staff import reports
 from tests.conftest import Phone
 
@@ -159,7 +159,7 @@ def test_formula_like_free_text_is_defused_in_the_csv() -> None:
 
 
 def test_a_call_is_one_contact_and_its_voicemail_is_counted(app, settings, conn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from helpline import voice
+    from helpline.channels.voice import routes as voice
     from tests.test_voice import CLOSED, caller_for, dial_in_english
 
     monkeypatch.setattr(voice, "clock", lambda: CLOSED)

@@ -9,8 +9,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from helpline import accounts, roster
 from helpline.cli import main
+from helpline.staff import accounts, roster
 from tests.conftest import STAFF, STAFF_PASSWORD, csrf_token_in, make_settings
 
 ANA, BO, SAM = "+15555550161", "+15555550162", "+15555550163"

@@ -14,7 +14,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpline.chat import Texter
+from helpline.sim.chat import Texter
 from tests.conftest import ROOT, free_port, make_settings, stop, wait_ready
 
 BIN = Path(sys.executable).parent

@@ -9,9 +9,9 @@ import threading
 import pytest
 from rq import Queue
 
-from helpline import callbacks, conversations, optouts
 from helpline.app import create_app
-from helpline.outbound import outbox
+from helpline.queue import callbacks, conversations, optouts
+from helpline.queue.outbound import outbox
 from tests.conftest import STAFF, Phone, make_settings, parse_twiml
 
 SID = "SM" + "a" * 32
@@ -199,7 +199,7 @@ def test_crisis_after_stop_reaches_staff_as_call_only(phone: Phone, conn, run_wo
 
 
 def test_opted_out_numbers_are_never_texted_by_workers(settings, conn) -> None:  # type: ignore[no-untyped-def]
-    from helpline.outbound import OptedOut, Sender
+    from helpline.queue.outbound import OptedOut, Sender
 
     optouts.opt_out(conn, "+15555550123")
     with pytest.raises(OptedOut):

@@ -8,13 +8,15 @@ import textwrap
 
 import pytest
 
-from helpline import callbacks, conversations, failsafe, voice
+from helpline.channels import failsafe
+from helpline.channels.voice import routes as voice
 from helpline.config import load_settings, spanish_hours
-from helpline.dialogue import detect_language, switch_word
+from helpline.content.segments import segments
 from helpline.engine import load_flow
-from helpline.engine.segments import segments
+from helpline.engine.dialogue import detect_language, switch_word
 from helpline.errors import ContentError, SettingsError
-from helpline.outbound import outbox
+from helpline.queue import callbacks, conversations
+from helpline.queue.outbound import outbox
 from tests.conftest import ROOT, STAFF, Phone
 from tests.test_voice import OPEN, caller_for
 
@@ -238,7 +240,7 @@ def test_the_fail_safe_replies_carry_a_spanish_line_and_a_spanish_crisis_reply_l
 
 
 def test_a_voice_transcript_file_in_spanish_is_checked_like_the_english_ones(tmp_path, settings, app) -> None:  # type: ignore[no-untyped-def]
-    from helpline import transcripts
+    from helpline.sim import transcripts
 
     path = tmp_path / "voice_es.yaml"
     path.write_text(textwrap.dedent("""\

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from helpline import accounts, callbacks
 from helpline.app import create_app
+from helpline.queue import callbacks
+from helpline.staff import accounts
 from tests.conftest import STAFF_PASSWORD, Phone, StaffMember, csrf_token_in, make_settings
 
 CLIENT = "+15555550123"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from helpline.app import load_content
 from helpline.cli import main
 from helpline.config import load_settings
-from helpline.dialogue import Inbound, turn
 from helpline.engine import State, load_flow
+from helpline.engine.dialogue import Inbound, turn
 from helpline.errors import ContentError
 from helpline.understanding import topics
 from helpline.understanding.normalise import normalise

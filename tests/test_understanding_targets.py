@@ -14,7 +14,8 @@ import pytest
 
 from helpline.app import load_content
 from helpline.config import load_settings
-from helpline.understanding import crisis_model, data, evaluate
+from helpline.understanding import data, evaluate
+from helpline.understanding.crisis import model as crisis_model
 
 ROOT = Path(__file__).resolve().parent.parent
 BLIND = ROOT / "tests" / "blind"

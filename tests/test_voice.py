@@ -1,5 +1,5 @@
-"""POST /voice and its follow-ups end to end on a real Redis, driven by helpline.ivr.Caller, which follows the TwiML
-as Twilio would and checks every document it gets."""
+"""POST /voice and its follow-ups end to end on a real Redis, driven by helpline.sim.call.Caller, which follows the
+TwiML as Twilio would and checks every document it gets."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from rq import Queue
 
-from helpline import callbacks, conversations, optouts, voice
 from helpline.app import create_app
-from helpline.ivr import Caller, dial_target
-from helpline.outbound import outbox
+from helpline.channels.voice import routes as voice
+from helpline.queue import callbacks, conversations, optouts
+from helpline.queue.outbound import outbox
 from helpline.redisdb import EmbeddedRedis
+from helpline.sim.call import Caller, dial_target
 from tests.conftest import STAFF, make_settings, parse_twiml
 
 OPEN = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)    # a Wednesday, 10 a.m. in New York
@@ -255,7 +256,7 @@ def test_a_bug_inside_still_answers_with_the_numbers_and_a_dial_to_the_staffed_n
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("helpline.voice_turn.turn", broken)
+    monkeypatch.setattr("helpline.channels.voice.turn.turn", broken)
     call = caller_for(app, settings)
     said = heard(call.dial())
     assert "9 1 1" in said and "9 8 8" in said

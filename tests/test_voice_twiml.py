@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from helpline import failsafe, voice_turn
+from helpline.channels import failsafe
+from helpline.channels.voice import turn as voice_turn
+from helpline.channels.voice.twiml import MAX_SILENCES, Context, dial_done, render, speakable, voicemail_done
 from helpline.config import Settings, load_settings
-from helpline.crisis import Lexicon, load_lexicon
-from helpline.dialogue import Inbound, Outcome
 from helpline.engine import Flow, NodeType, State, load_flow
-from helpline.ivr import twiml_problems
-from helpline.voice_twiml import MAX_SILENCES, Context, dial_done, render, speakable, voicemail_done
+from helpline.engine.dialogue import Inbound, Outcome
+from helpline.sim.call import twiml_problems
+from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpline import callbacks, voice
 from helpline.app import create_app
+from helpline.channels.voice import routes as voice
+from helpline.queue import callbacks
 from helpline.staff.recordings import recording_source
 from tests.conftest import StaffMember
 from tests.test_voice import CLOSED, caller_for, dial_in_english

@@ -1,7 +1,7 @@
 """Alerting staff about callback requests: at once, again at the due time, and lapsed claims.
 
 Jobs take a request id and re-read the request, so a retried or late job acts on what is true now. Every text
-goes through :func:`helpline.outbound.Sender.send_once`, so a retried job (or one recovered from a killed
+goes through :func:`helpline.queue.outbound.Sender.send_once`, so a retried job (or one recovered from a killed
 worker) never texts anyone twice.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from helpline import callbacks, roster
 from helpline.logs import mask
-from helpline.metrics import count_alert
-from helpline.outbound import OptedOut
+from helpline.ops.metrics import count_alert
+from helpline.queue import callbacks
+from helpline.queue.outbound import OptedOut
+from helpline.staff import roster
 from workers.context import job_context
 
 log = logging.getLogger(__name__)

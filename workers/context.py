@@ -9,7 +9,7 @@ import redis
 from rq import Queue, get_current_job
 
 from helpline.config import Settings, load_settings
-from helpline.outbound import Sender
+from helpline.queue.outbound import Sender
 from helpline.redisdb import connect
 
 

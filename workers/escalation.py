@@ -2,7 +2,7 @@
 
 Step 1 runs at the request's due time (``DUE_CRISIS_MINUTES``) and re-alerts the staff on shift (or
 ``STAFF_ALERT_NUMBERS`` when nobody is, plus the supervisors for a crisis outside every shift, see
-:mod:`helpline.roster`); step 2, ``ESCALATION_MINUTES``' first figure later, adds the supervisors; step 3, its
+:mod:`helpline.staff.roster`); step 2, ``ESCALATION_MINUTES``' first figure later, adds the supervisors; step 3, its
 second figure later, adds ``BACKUP_ALERT_NUMBERS``; after that everyone on the ladder is texted again at that
 interval until the request is claimed or closed (at most ``MAX_STEPS`` texts in all). Each step is a job RQ's
 scheduler runs at its time; each re-reads the request and stops when it is no longer open. A release (by hand or a
@@ -16,7 +16,8 @@ import datetime as dt
 import logging
 import time
 
-from helpline import callbacks, roster, stats
+from helpline.queue import callbacks, stats
+from helpline.staff import roster
 from helpline.staff.textclaim import claim_code
 from workers.alerts import _send_all, _summary
 from workers.context import job_context

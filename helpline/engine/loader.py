@@ -20,8 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from helpline import templating, yamlsource
-from helpline.engine import segments
+from helpline.content import segments, templating, yamlsource
 from helpline.engine.matching import Phrase, Vocabulary, normalise
 from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priority, Review, Text
 from helpline.engine.schema import FLOW_SCHEMA, NODE_KINDS

@@ -133,7 +133,7 @@ class Flow:
     policy: Policy | None = None
     model_cache: Path | None = field(default=None, repr=False, compare=False)  # where a trained router is kept
     _router: Router | None = field(default=None, repr=False, compare=False)
-    crisis_paths: dict[str, str] = field(default_factory=dict)  # crisis path (see helpline.crisis_paths) -> node
+    crisis_paths: dict[str, str] = field(default_factory=dict)  # crisis path (see helpline.engine.crisis_paths) -> node
     lifeline: str | None = None  # where the "lifeline" keyword (AYUDA, 988) leads: how to reach 988
 
     def crisis_node(self, path: str | None) -> str:

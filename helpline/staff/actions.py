@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpline import callbacks
-from helpline.accounts import Account
+from helpline.queue import callbacks
 from helpline.staff import calls
+from helpline.staff.accounts import Account
 
 
 def claim(hl: Any, request_id: str, account: Account) -> dict[str, Any]:

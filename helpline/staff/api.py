@@ -14,11 +14,11 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from helpline import accounts, callbacks
 from helpline.app import helpline_of
 from helpline.logs import mask
-from helpline.outbound import outbox
-from helpline.staff import actions, auth, board
+from helpline.queue import callbacks
+from helpline.queue.outbound import outbox
+from helpline.staff import accounts, actions, auth, board
 from helpline.staff.bp import valid_request_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -11,9 +11,9 @@ from typing import Any
 from flask import Flask, abort, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from helpline import accounts
-from helpline.accounts import Account
 from helpline.app import helpline_of
+from helpline.staff import accounts
+from helpline.staff.accounts import Account
 
 log = logging.getLogger(__name__)
 SESSION_TOKEN = "t"
@@ -66,7 +66,7 @@ def log_out() -> None:
 
 def login_throttled() -> int:
     """Count a login attempt from this client address; seconds to wait when it is over ``LOGIN_PER_MINUTE``."""
-    from helpline import throttle
+    from helpline.staff import throttle
 
     hl = helpline_of()
     return throttle.hit(hl.conn, "login", request.remote_addr or "", hl.settings.login_per_minute)

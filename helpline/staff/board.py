@@ -12,9 +12,9 @@ from typing import Any
 
 import redis
 
-from helpline import callbacks
-from helpline.accounts import Account, all_accounts
 from helpline.logs import mask
+from helpline.queue import callbacks
+from helpline.staff.accounts import Account, all_accounts
 
 
 def order_key(row: dict[str, Any]) -> tuple[int, float, float]:

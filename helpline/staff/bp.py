@@ -11,7 +11,7 @@ from helpline.staff import auth
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PUBLIC_ENDPOINTS = {"staff.login"}
-REQUEST_ID = re.compile(r"^cb_\d{1,12}_[0-9a-f]{1,32}$")  # as helpline.callbacks makes them
+REQUEST_ID = re.compile(r"^cb_\d{1,12}_[0-9a-f]{1,32}$")  # as helpline.queue.callbacks makes them
 
 
 def valid_request_id() -> bool:

@@ -13,11 +13,11 @@ from typing import Any
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from helpline import callbacks
-from helpline.accounts import Account
-from helpline.callbacks import CallbackError
 from helpline.config import Settings
 from helpline.logs import mask
+from helpline.queue import callbacks
+from helpline.queue.callbacks import CallbackError
+from helpline.staff.accounts import Account
 
 log = logging.getLogger(__name__)
 DOUBLE_TAP_SECONDS = 20
@@ -65,7 +65,7 @@ def start_call(hl: Any, request_id: str, account: Account) -> str:
 
 def ring_staff(request_id: str, staff: str, claim_token: str) -> dict[str, object]:
     """RQ job: create the Twilio call to the staff member's phone, bridged to the client by its TwiML."""
-    from helpline import accounts
+    from helpline.staff import accounts
     from workers.context import job_context
 
     ctx = job_context()

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from helpline.callbacks import Outcome
+from helpline.queue.callbacks import Outcome
 
 OUTCOME_LABELS = {
     Outcome.REACHED: "Reached them",

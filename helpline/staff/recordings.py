@@ -14,9 +14,9 @@ import re
 import requests
 from flask import Response, abort, g, stream_with_context
 
-from helpline import callbacks
 from helpline.app import helpline_of
 from helpline.config import Settings
+from helpline.queue import callbacks
 from helpline.staff.bp import bp
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""What the supervisors' reports show, computed from the daily counts (:mod:`helpline.stats`) and, for the CSV
+"""What the supervisors' reports show, computed from the daily counts (:mod:`helpline.queue.stats`) and, for the CSV
 export, from the closed requests themselves (kept ``RETENTION_DAYS``).
 
 Time to claim is measured from the request to its first claim; "missed" means claimed after the due time. A
@@ -19,8 +19,8 @@ from typing import Any
 
 import redis
 
-from helpline import callbacks, stats
 from helpline.config import Settings
+from helpline.queue import callbacks, stats
 
 RANGES = (7, 30, 90)
 MAX_DAYS = 400

@@ -7,10 +7,10 @@ import time
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from helpline import accounts, callbacks, roster
 from helpline.app import helpline_of
 from helpline.logs import mask
-from helpline.staff import auth, charts, reports
+from helpline.queue import callbacks
+from helpline.staff import accounts, auth, charts, reports, roster
 from helpline.staff.bp import bp
 from helpline.staff.forms import ActionForm
 

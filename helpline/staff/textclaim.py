@@ -17,8 +17,9 @@ import logging
 import re
 from typing import Any
 
-from helpline import accounts, callbacks
 from helpline.config import display_number
+from helpline.queue import callbacks
+from helpline.staff import accounts
 
 log = logging.getLogger(__name__)
 COMMAND = re.compile(r"^\s*(claim|call)\s*#?\s*(\d{4})\s*[.!]?\s*$", re.IGNORECASE)

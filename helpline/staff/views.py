@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from helpline import accounts, callbacks
 from helpline.app import helpline_of
 from helpline.config import display_number
 from helpline.logs import mask
-from helpline.outbound import outbox
-from helpline.staff import actions, auth, board
+from helpline.queue import callbacks
+from helpline.queue.outbound import outbox
+from helpline.staff import accounts, actions, auth, board
 from helpline.staff.bp import bp
 from helpline.staff.forms import ActionForm, CompleteForm, LoginForm
 

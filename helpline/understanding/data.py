@@ -57,7 +57,7 @@ def _rows(path: Path) -> Iterator[tuple[int, object]]:
                     except json.JSONDecodeError as exc:
                         raise ContentError([Problem(str(path), number, f"not a JSON object: {exc.msg}")]) from exc
     else:
-        from helpline import yamlsource
+        from helpline.content import yamlsource
 
         data = yamlsource.load(path) or []
         if not isinstance(data, list):

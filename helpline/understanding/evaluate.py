@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from helpline.understanding import crisis_model, data, topics
+from helpline.understanding import data, topics
+from helpline.understanding.crisis import model as crisis_model
 from helpline.understanding.normalise import normalise
 
 if TYPE_CHECKING:
-    from helpline.crisis import Lexicon
     from helpline.engine import Flow
+    from helpline.understanding.crisis.lexicon import Lexicon
 
 FOLDS = 5
 SEED = 0
@@ -199,8 +200,8 @@ def topics_cv(flow: Flow, folds: int = FOLDS) -> TopicScore:
 def topics_blind(flow: Flow, lexicon: Lexicon, path: Path) -> TopicScore:
     """Each message of a blind topic set sent through the dialogue as a first message (or at its ``context``
     node) and judged by where the conversation went."""
-    from helpline.dialogue import Inbound, turn
     from helpline.engine import State
+    from helpline.engine.dialogue import Inbound, turn
 
     score = TopicScore(f"blind set {path.name}")
     answers = {n.id for n in flow.nodes.values() if n.type.value == "answer"}

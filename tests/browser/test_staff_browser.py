@@ -9,7 +9,7 @@ import re
 import shutil
 import time
 
-from helpline import callbacks
+from helpline.queue import callbacks
 from tests.browser.conftest import log_in
 from tests.conftest import ROOT, Phone
 

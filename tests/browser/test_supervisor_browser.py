@@ -12,7 +12,8 @@ import shutil
 
 import pytest
 
-from helpline import callbacks, roster, stats
+from helpline.queue import callbacks, stats
+from helpline.staff import roster
 from tests.browser.conftest import PHONE, log_in
 from tests.browser.test_staff_browser import see, text_in
 from tests.conftest import ROOT, Phone

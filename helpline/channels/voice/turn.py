@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from helpline.crisis import NO_CRISIS, Lexicon
-from helpline.dialogue import Inbound, Outcome, detect_language, switch_word
-from helpline.dialogue import turn as dialogue_turn
 from helpline.engine import Action, Flow, Listen, RequestCallback, Say, State, Transfer, interrupt
+from helpline.engine.dialogue import Inbound, Outcome, detect_language, switch_word
+from helpline.engine.dialogue import turn as dialogue_turn
 from helpline.engine.matching import normalise
 from helpline.engine.model import Node, NodeType
 from helpline.engine.step import Run
+from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon
 
 PERSON_KEY, REPEAT_KEY, MENU_KEY, MORE_KEY = "0", "*", "9", "1"
 YES_KEY, NO_KEY = "1", "2"

@@ -92,7 +92,7 @@ class QueueCollector(Collector):
         yield journal
 
     def _from_redis(self, now: float) -> Iterator[Metric]:
-        from helpline import callbacks
+        from helpline.queue import callbacks
         from workers.watchdog import ALIVE_PREFIX
 
         entries = self.conn.zrange(callbacks.QUEUE_KEY, 0, -1, withscores=True)
@@ -142,7 +142,7 @@ def _by_priority(name: str, doc: str, values: dict[str, float]) -> GaugeMetricFa
 
 def journal_depth(data_dir: Path) -> int:
     """Entries waiting in the outage journal (``HELPLINE_DATA_DIR/journal``)."""
-    from helpline.journal import Journal
+    from helpline.channels.journal import Journal
 
     try:
         return Journal(data_dir / "journal").count()

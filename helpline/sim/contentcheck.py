@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpline import transcripts, yamlsource
 from helpline.config import Settings
-from helpline.crisis import load_lexicon
+from helpline.content import yamlsource
 from helpline.engine import load_flow
 from helpline.errors import ContentError, Problem
+from helpline.sim import transcripts
 from helpline.understanding import data
+from helpline.understanding.crisis.lexicon import load_lexicon
 
 
 def kind_of(path: Path) -> str:

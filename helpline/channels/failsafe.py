@@ -13,11 +13,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from helpline.config import Settings
-from helpline.crisis import NO_CRISIS, Lexicon, Verdict
+from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon, Verdict
 
 if TYPE_CHECKING:
     from helpline.app import Helpline
-    from helpline.journal import Entry
+    from helpline.channels.journal import Entry
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def journal(hl: Helpline, entry: Entry, verdict: Verdict) -> str:
     """Put what could not be stored into the outage journal; "queued", or "FAILED" (logged) when the disk
     refuses too. Never raises: the safe reply goes out whatever happens here."""
     try:
-        from helpline import crisis_paths
+        from helpline.engine import crisis_paths
 
         path = crisis_paths.path_of(verdict, entry.body) if verdict.crisis else None
         extra = {**entry.extra, **({"path": path} if path else {})}
@@ -64,7 +64,7 @@ def sms_text(settings: Settings) -> str:
 
 def _lang_of(text: str) -> str:
     try:
-        from helpline.dialogue import detect_language
+        from helpline.engine.dialogue import detect_language
 
         return "es" if detect_language(text, first=True) == "es" else "en"
     except Exception:  # noqa: BLE001 - never let detection stop the safe reply

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpline import yamlsource
+from helpline.content import yamlsource
 from helpline.errors import Problem
 
 if TYPE_CHECKING:
-    from helpline.crisis import Lexicon, Verdict
+    from helpline.understanding.crisis.lexicon import Lexicon, Verdict
 
 NONE = "none"
 

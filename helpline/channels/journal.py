@@ -3,7 +3,8 @@
 One file per event under ``HELPLINE_DATA_DIR/journal/``: written to a temporary name, fsync'd, renamed into
 place and the folder fsync'd, so an entry survives a crash the moment the webhook has answered; files are 0600
 in a 0700 folder (they hold a phone number and what was written); an entry is deleted once it has been
-replayed. :mod:`helpline.replay` carries entries into Redis when it answers again. The entry names its sid, so a
+replayed. :mod:`helpline.channels.replay` carries entries into Redis when it answers again. The entry names its
+sid, so a
 replay is idempotent: the sid dedupe that guards webhooks guards replays too.
 """
 

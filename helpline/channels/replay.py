@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from helpline import failsafe
-from helpline.crisis import Verdict
-from helpline.dialogue import Inbound, Outcome, crisis_request
+from helpline.channels import failsafe
+from helpline.channels.journal import Entry
 from helpline.engine import Flow, RequestCallback, State
+from helpline.engine.dialogue import Inbound, Outcome, crisis_request
 from helpline.engine.matching import normalise
-from helpline.journal import Entry
 from helpline.logs import mask
+from helpline.understanding.crisis.lexicon import Verdict
 
 if TYPE_CHECKING:
     from helpline.app import Helpline

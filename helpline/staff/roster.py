@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-from helpline import accounts
 from helpline.config import Settings
 from helpline.errors import HelplineError
 from helpline.hours import DAYS
+from helpline.staff import accounts
 
 ROSTER_KEY = "hl:roster"
 _SPEC = re.compile(r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?((?:\s*,\s*[a-z]{3})*)\s+(\d{1,2}):(\d{2})\s*-\s*"

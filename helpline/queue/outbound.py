@@ -17,9 +17,9 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from helpline import optouts
 from helpline.config import Settings
 from helpline.logs import mask
+from helpline.queue import optouts
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "hl:outbox"

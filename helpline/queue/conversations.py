@@ -1,7 +1,7 @@
 """Conversation state in Redis, and one inbound message applied exactly once.
 
 Each message runs in one optimistic Redis transaction (WATCH / MULTI / EXEC) over the conversation (which also
-remembers its latest reply), the sids it has seen in the last 48 hours (:mod:`helpline.dedupe`), the number's
+remembers its latest reply), the sids it has seen in the last 48 hours (:mod:`helpline.queue.dedupe`), the number's
 opt-out and its open callback request. Two copies of
 the same webhook (Twilio retries, or a duplicate in flight) race: one commits, the other sees the stored reply
 and sends exactly that, so the state advances once, the reply is the same, and a callback request and its staff
@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 import redis
 from rq import Queue
 
-from helpline import callbacks, dedupe, flood, optouts, stats
 from helpline.config import Settings
-from helpline.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.engine import Enrich, RequestCallback, State
+from helpline.engine.dialogue import Inbound, OptIn, OptOut, Outcome
+from helpline.queue import callbacks, dedupe, flood, optouts, stats
 
 
 def state_key(channel: str, number: str) -> str:
@@ -45,7 +45,7 @@ _DEFAULTS = asdict(State())
 def _record(state: State, tag: str, reply: list[str]) -> str:
     """What is stored per conversation: its state (fields at their defaults left out: memory), the tag of its
     latest message and the latest reply (so a retried webhook gets exactly the same answer). One key, expiring
-    with the conversation; older messages are remembered by :mod:`helpline.dedupe`."""
+    with the conversation; older messages are remembered by :mod:`helpline.queue.dedupe`."""
     data = {k: v for k, v in asdict(state).items() if v != _DEFAULTS[k] or k == "node"}
     data["_last"] = tag
     data["_reply"] = reply
@@ -65,7 +65,7 @@ class Handled:
 
 
 class Conversations:
-    """The state store. ``decide`` is the pure per-message function (``helpline.dialogue.turn`` bound to the
+    """The state store. ``decide`` is the pure per-message function (``helpline.engine.dialogue.turn`` bound to the
     flow and lexicon)."""
 
     def __init__(self, conn: redis.Redis, queues: dict[str, Queue], settings: Settings):

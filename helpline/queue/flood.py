@@ -2,7 +2,7 @@
 and a log line. Never applied to a crisis message or to STOP/START: the webhook exempts those.
 
 The counters are read and incremented inside the message's own Redis transaction (see
-:meth:`helpline.conversations.Conversations.handle`), so flood control costs no extra round trip.
+:meth:`helpline.queue.conversations.Conversations.handle`), so flood control costs no extra round trip.
 """
 
 from __future__ import annotations

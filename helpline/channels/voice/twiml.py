@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from helpline.channels.voice.turn import LANG_NODE, MULTI_DIGIT, OPERATOR, more_key_applies
 from helpline.config import Settings
-from helpline.crisis import Lexicon
-from helpline.crisis_paths import SUICIDE_INGESTION
-from helpline.dialogue import Outcome
 from helpline.engine import Action, End, Flow, Listen, Say, State, Transfer
-from helpline.voice_turn import LANG_NODE, MULTI_DIGIT, OPERATOR, more_key_applies
+from helpline.engine.crisis_paths import SUICIDE_INGESTION
+from helpline.engine.dialogue import Outcome
+from helpline.understanding.crisis.lexicon import Lexicon
 
 MAX_SILENCES = 3  # unanswered prompts in a row before the caller is put through to a person
 GATHER_TIMEOUT = 6  # seconds of silence after a prompt before the <Redirect> runs

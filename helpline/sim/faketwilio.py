@@ -197,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
                          "page": 0, "page_size": size, "start": 0, "end": max(len(found) - 1, 0), "uri": uri})
 
 
-if __name__ == "__main__":  # python -m helpline.faketwilio: run one on port 8765 with a demo account
+if __name__ == "__main__":  # python -m helpline.sim.faketwilio: run one on port 8765 with a demo account
     fake = FakeTwilio("AC" + "f" * 32, "f" * 32).start(8765)
     print(f"fake Twilio Messages API on {fake.url} (account {fake.account_sid}, token {fake.auth_token})")
     threading.Event().wait()

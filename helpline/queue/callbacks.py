@@ -29,10 +29,10 @@ import redis
 from redis.client import Pipeline
 from rq import Queue, Retry
 
-from helpline import stats
 from helpline.config import Settings
 from helpline.engine import RequestCallback
 from helpline.errors import HelplineError
+from helpline.queue import stats
 
 PRIORITY_RANK = {"crisis": 0, "urgent": 1, "routine": 2}
 QUEUE_FOR_PRIORITY = {"crisis": "crisis", "urgent": "default", "routine": "default"}

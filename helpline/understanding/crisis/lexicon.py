@@ -44,8 +44,7 @@ from typing import Any, TextIO
 
 import ahocorasick
 
-from helpline import templating, yamlsource
-from helpline.engine import segments
+from helpline.content import segments, templating, yamlsource
 from helpline.errors import ContentError, Problem
 
 CHANNELS = ("sms", "voice")
@@ -350,11 +349,11 @@ class Lexicon:
     categories: dict[str, Category]
     languages: tuple[str, ...] = ("en",)
     _engine: _Engine | None = field(default=None, repr=False, compare=False)
-    model: Any = field(default=None, repr=False, compare=False)  # helpline.understanding.crisis_model.CrisisModel
+    model: Any = field(default=None, repr=False, compare=False)  # helpline.understanding.crisis.model.CrisisModel
 
     def screen(self, text: str, norm: str | None = None) -> Verdict:
         """Screen one whole inbound message (an SMS body or a speech transcript): the lexicon's phrases, then the
-        trained model (see :mod:`helpline.understanding.crisis_model`). ``norm``: the message already normalised."""
+        trained model (see :mod:`helpline.understanding.crisis.model`). ``norm``: the message already normalised."""
         if self._engine is None or not text:
             return NO_CRISIS
         verdict = self._engine.screen(text)
@@ -1119,7 +1118,7 @@ SCHEMA: dict[str, Any] = {
 _URL = re.compile(r"https?://|www\.|\.(?:org|com|net|gov)\b", re.IGNORECASE)
 
 
-# The SMS arithmetic is the flow validator's (helpline.engine.segments); these names are the lexicon's own use.
+# The SMS arithmetic is the flow validator's (helpline.content.segments); these names are the lexicon's own use.
 sms_septets = segments.septets
 sms_segments = segments.measure
 
@@ -1148,7 +1147,7 @@ def load_lexicon(path: str | Path, variables: Mapping[str, str], model: bool = T
     yamlsource.raise_if(problems)
     lexicon = _build(data, variables, file, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
     if model:
-        from helpline.understanding import crisis_model
+        from helpline.understanding.crisis import model as crisis_model
 
         settings = data.get("model") or {}
         lexicon.model = crisis_model.model_for(
@@ -1381,7 +1380,7 @@ def check_stream(lexicon: Lexicon, lines_in: Iterable[str], out: TextIO) -> int:
     return flagged
 
 
-from helpline.crisis_eval import EvalReport, evaluate, format_report  # noqa: E402  (re-exported)
+from helpline.understanding.crisis.evaluate import EvalReport, evaluate, format_report  # noqa: E402  (re-exported)
 
 __all__ = [
     "Category",

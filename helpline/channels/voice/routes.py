@@ -10,7 +10,7 @@
 The conversation state is keyed by ``CallSid``. Every step that changes something is one Redis transaction
 (``Conversations.handle``) deduped by ``CallSid`` plus the step, and stores its TwiML, so a retried request gets
 the same document and advances the call once. Whatever fails inside, the caller hears the emergency numbers and is
-put through to the helpline's staffed number (:func:`helpline.failsafe.voice_twiml`).
+put through to the helpline's staffed number (:func:`helpline.channels.failsafe.voice_twiml`).
 """
 
 from __future__ import annotations
@@ -25,18 +25,19 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from helpline import failsafe, voice_turn
 from helpline.app import Helpline, helpline_of
-from helpline.conversations import state_key
-from helpline.dialogue import Inbound, Outcome
+from helpline.channels import failsafe
+from helpline.channels.journal import Entry
+from helpline.channels.twilio_io import TWIML, twilio_signed
+from helpline.channels.voice import turn as voice_turn
+from helpline.channels.voice.twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
+from helpline.engine.dialogue import Inbound, Outcome
 from helpline.engine.model import Node, NodeType
-from helpline.journal import Entry
 from helpline.logs import mask
-from helpline.metrics import noting_crisis
+from helpline.ops.metrics import noting_crisis
 from helpline.phones import e164
-from helpline.twilio_io import TWIML, twilio_signed
-from helpline.voice_twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
+from helpline.queue.conversations import state_key
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)

@@ -9,7 +9,8 @@ Keys:
   ``LOGIN_LOCK_MINUTES``); ``{address}`` is a short hash of the address, never the address itself
 - ``hl:login:wait:{name}:{address}``    set after a few failures: no attempt is checked until it expires
 - ``hl:login:locked:{name}:{address}``  set after ``LOGIN_MAX_FAILURES``: locked *from that address* until it
-  expires, so a stranger guessing elsewhere cannot lock staff out (``helpline.throttle`` caps attempts per address)
+  expires, so a stranger guessing elsewhere cannot lock staff out
+  (``helpline.staff.throttle`` caps attempts per address)
 
 Failures are counted for names that do not exist too, and such a login still spends the time of a hash check,
 so a failed login does not tell whether the name exists.

@@ -1,5 +1,5 @@
 """``/healthz``: the process is up. ``/readyz``: it can do its work (Redis answers), and whether the outage
-journal still holds events (``/metrics``, in helpline/metrics.py, says the same for Prometheus)."""
+journal still holds events (``/metrics``, in helpline/ops/metrics.py, says the same for Prometheus)."""
 
 from __future__ import annotations
 

@@ -14,11 +14,12 @@ turns:
 ```
 
 A voice transcript (``channel: voice``) plays what a caller says (``user:``, a speech transcript) or presses
-(``digits:``) through :func:`helpline.voice_turn.turn`, the function ``/voice`` uses, with the flows' ``voice:``
+(``digits:``) through :func:`helpline.channels.voice.turn.turn`, the function ``/voice`` uses, with the
+flows' ``voice:``
 texts; ``transfer: true`` expects the caller to be put through to a person (or the crisis line).
 
-Run by ``helpline flows test`` and by pytest, through :func:`helpline.dialogue.turn` (SMS) or
-:func:`helpline.voice_turn.turn` (voice), the same functions the webhooks use.
+Run by ``helpline flows test`` and by pytest, through :func:`helpline.engine.dialogue.turn` (SMS) or
+:func:`helpline.channels.voice.turn.turn` (voice), the same functions the webhooks use.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpline import voice_turn, yamlsource
-from helpline.crisis import Lexicon
-from helpline.dialogue import Inbound, OptIn, OptOut, turn
+from helpline.channels.voice import turn as voice_turn
+from helpline.content import yamlsource
 from helpline.engine import Flow, RequestCallback, State, Transfer
+from helpline.engine.dialogue import Inbound, OptIn, OptOut, turn
 from helpline.errors import Problem
+from helpline.understanding.crisis.lexicon import Lexicon
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

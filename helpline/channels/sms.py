@@ -8,15 +8,16 @@ import time
 
 from flask import Blueprint, Response, request
 
-from helpline import failsafe, optouts
 from helpline.app import helpline_of
-from helpline.crisis import Verdict
-from helpline.dialogue import Inbound, on_crisis_path, opt_keyword
-from helpline.journal import Entry
+from helpline.channels import failsafe
+from helpline.channels.journal import Entry
+from helpline.channels.twilio_io import sms_reply, twilio_signed
+from helpline.engine.dialogue import Inbound, on_crisis_path, opt_keyword
 from helpline.logs import mask
 from helpline.phones import e164
+from helpline.queue import optouts
 from helpline.staff import textclaim
-from helpline.twilio_io import sms_reply, twilio_signed
+from helpline.understanding.crisis.lexicon import Verdict
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)

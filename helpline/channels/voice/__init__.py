@@ -1,0 +1,1 @@
+"""The voice channel: webhook routes, one call turn, and TwiML rendering."""
