@@ -10,12 +10,31 @@ def e164(raw: str, region: str = "US") -> str | None:
     if not raw or len(raw) > 40:
         return None
     try:
+        return checked_e164(raw, region)
+    except ValueError:
+        return None
+
+
+def checked_e164(raw: str, region: str = "US") -> str:
+    """``raw`` as E.164; raises ``ValueError`` saying why when it is not a possible phone number."""
+    try:
         number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{raw!r} is not a phone number ({exc})") from None
     if not phonenumbers.is_possible_number(number):
-        return None
+        raise ValueError(f"{raw!r} is not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_number(e164: str, region: str) -> str:
+    """A number as people in ``region`` write it: "+15555550100" -> "(555) 555-0100"."""
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region or number.country_code == 1 and region == "US":
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def line_text(number: str, region: str) -> str:
