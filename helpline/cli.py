@@ -141,13 +141,11 @@ def worker(burst: bool, worker_class: str) -> None:
 def _journal_replayer(settings, redis_url: str):  # type: ignore[no-untyped-def]
     """The outage journal's replayer for a worker process (the web app starts its own): the worker shares the
     journal's folder (a volume in docker-compose), so a journal is replayed even while no webhook runs."""
-    import dataclasses
-
     from helpline.app import create_app
 
     if not settings.journal_replay_seconds:
         return None
-    app = create_app(dataclasses.replace(settings, redis_url=redis_url))
+    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
     return app.extensions.get("journal_replayer")
 
 

@@ -1,7 +1,10 @@
-"""Settings: defaults in code, then the environment (and a ``.env`` file), then a test mapping.
+"""Settings: defaults in code, then a ``.env`` file, then the environment, then a test mapping.
 
-Every setting is listed in the README. :func:`load_settings` checks them all at start and raises one
-:class:`~helpline.errors.SettingsError` that names each bad variable and what is wrong with it.
+:class:`Settings` is a pydantic-settings model: each field's type, range and default is declared on it, and each
+environment variable is the field's name in capitals (``HELPLINE_DATA_DIR``, ``TWILIO_SIGNATURE_CHECK`` and
+``BUSINESS_HOURS``, read into ``hours``, are named on their fields). Every setting is listed in the README.
+:func:`load_settings` reads them, checks them all at start and raises one :class:`~helpline.errors.SettingsError`
+that names each bad variable and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -11,39 +14,48 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Annotated, Any
 
 import phonenumbers
-from dotenv import dotenv_values
+from pydantic import AliasGenerator, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from helpline.errors import SettingsError
-from helpline.hours import BusinessHours
-from helpline.phones import line_text
+from helpline.hours import BusinessHours, spanish_hours, time_zone
+from helpline.phones import checked_e164, display_number
+from helpline.variables import content_variables
+
+__all__ = ["ENV_VARS", "PROJECT_DIR", "Settings", "display_number", "load_settings", "spanish_hours"]
 
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIN_SECRET_KEY = 32
-RANGES = {"dial_timeout": (5, 600), "voicemail_seconds": (5, 3600), "trusted_proxies": (0, 5),
-          "login_per_minute": (1, 10_000)}
-SECONDS = ("dial_timeout", "voicemail_seconds")
+Numbers = Annotated[tuple[str, ...], NoDecode]  # comma-separated in the environment: "+15555550142,+15555550143"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The helpline's settings, validated. Build with :func:`load_settings`."""
+class Settings(BaseSettings):
+    """The helpline's settings, validated. Build with :func:`load_settings`; ``Settings(**values)`` checks
+    ``values`` (field or variable names) over the defaults and reads nothing from the environment."""
 
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", case_sensitive=True, env_ignore_empty=True, str_strip_whitespace=True,
+        alias_generator=AliasGenerator(validation_alias=str.upper), validate_by_name=True, validate_by_alias=True,
+        validate_default=False)
+
+    # Fields are checked in this order, so a field a check depends on comes before it (DEFAULT_REGION before the
+    # numbers, TIMEZONE before BUSINESS_HOURS, TWILIO_AUTH_TOKEN before TWILIO_ACCOUNT_SID).
     redis_url: str | None = None
-    data_dir: Path = Path("var")
+    data_dir: Path = Field(Path("var"), validation_alias="HELPLINE_DATA_DIR")
     flows_dir: Path = PROJECT_DIR / "flows"
-    twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = Field(None, validate_default=True)
     twilio_api_base: str | None = None  # only to point the twilio client at a local stand-in (tests, demos)
-    signature_check: bool = True
+    signature_check: bool = Field(True, validation_alias="TWILIO_SIGNATURE_CHECK")
     public_url: str | None = None
     secret_key: str = ""
+    default_region: str = "US"
     org_name: str = "Example Recovery Center"
     org_phone: str = "+15555550100"
     org_hours: str = "Mon-Fri 8am-8pm, Sat-Sun 9am-5pm"
@@ -53,29 +65,30 @@ class Settings:
     org_walk_ins: bool = False            # True: people may come in without an appointment during ORG_OPEN_HOURS
     org_admits_minors: bool = False       # True: the centre treats people under 18
     helpline_number: str = "+15555550199"
-    staff_alert_numbers: tuple[str, ...] = ()
-    supervisor_alert_numbers: tuple[str, ...] = ()
-    backup_alert_numbers: tuple[str, ...] = ()  # the last rung of the escalation ladder (helpline/staff/roster.py)
-    escalation_minutes: tuple[int, int] = (5, 10)  # unclaimed crisis: to supervisors, then to the backup list
+    staff_alert_numbers: Numbers = ()
+    supervisor_alert_numbers: Numbers = ()
+    backup_alert_numbers: Numbers = ()  # the last rung of the escalation ladder (helpline/staff/roster.py)
+    escalation_minutes: Annotated[tuple[int, int], NoDecode] = (5, 10)  # unclaimed crisis: supervisors, backups
     timezone: str = "America/New_York"
-    business_hours: str = "mon-fri 08:00-20:00; sat-sun 09:00-17:00"
-    due_crisis_minutes: int = 5
-    due_urgent_minutes: int = 60
-    due_routine_hours: int = 4  # business hours
-    claim_timeout_minutes: int = 30
-    retention_days: int = 90
-    flood_per_minute: int = 12
-    flood_per_hour: int = 120
-    default_region: str = "US"
-    conversation_ttl: int = 24 * 3600
-    max_request_bytes: int = 64 * 1024
-    port: int = 5000
+    # BUSINESS_HOURS, read once in TIMEZONE; ``business_hours`` gives back its text
+    hours: Annotated[BusinessHours, NoDecode] = Field(
+        "mon-fri 08:00-20:00; sat-sun 09:00-17:00", validation_alias="BUSINESS_HOURS", validate_default=True)
+    due_crisis_minutes: int = Field(5, ge=1)
+    due_urgent_minutes: int = Field(60, ge=1)
+    due_routine_hours: int = Field(4, ge=1)  # business hours
+    claim_timeout_minutes: int = Field(30, ge=1)
+    retention_days: int = Field(90, ge=1)
+    flood_per_minute: int = Field(12, ge=1)
+    flood_per_hour: int = Field(120, ge=1)
+    conversation_ttl: int = Field(24 * 3600, ge=1)
+    max_request_bytes: int = Field(64 * 1024, ge=1)
+    port: int = Field(5000, ge=1, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object a line
     # -- production shape (docker-compose.yml, docs/production.md) --
-    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For/-Proto/-Host are believed (ProxyFix)
+    trusted_proxies: int = Field(0, ge=0, le=5)  # proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
-    login_per_minute: int = 10  # login attempts one client address may make a minute (staff pages and API)
+    login_per_minute: int = Field(10, ge=1, le=10_000)  # login attempts one client address may make a minute
     # -- voice (the IVR) --
     voice: str = "Polly.Joanna"           # the <Say> voice: an Amazon Polly voice, or Twilio's man/woman
     voice_language: str = "en-US"         # <Say> and <Gather> speech recognition language
@@ -84,26 +97,169 @@ class Settings:
     admissions_line: str | None = None    # where "0" or "operator" goes in business hours; default ORG_PHONE
     on_call_line: str | None = None       # rung for a caller on the crisis path; default STAFF_ALERT_NUMBERS
     emergency_number: str = "911"         # what callers and texters are told to dial in an emergency
-    journal_replay_seconds: int = 5       # how often the outage journal is replayed into Redis (0: never)
-    dial_timeout: int = 20                # seconds a <Dial> rings before voicemail
-    voicemail_seconds: int = 120          # the longest voicemail
+    journal_replay_seconds: int = Field(5, ge=0, le=3600)  # how often the outage journal is replayed (0: never)
+    dial_timeout: int = Field(20, ge=5, le=600)            # seconds a <Dial> rings before voicemail
+    voicemail_seconds: int = Field(120, ge=5, le=3600)     # the longest voicemail, in seconds
     # staff pages and accounts (helpline/staff/, helpline/staff/accounts.py)
-    staff_session_hours: int = 12  # a staff login lasts this long, then asks again
-    login_max_failures: int = 5  # failed logins in a row before the account is locked
-    login_lock_minutes: int = 15  # how long a locked account stays locked
-    staff_poll_seconds: int = 5  # how often the queue page looks for new requests
+    staff_session_hours: int = Field(12, ge=1, le=10_000)  # a staff login lasts this long, then asks again
+    login_max_failures: int = Field(5, ge=1, le=10_000)  # failed logins in a row before the account is locked
+    login_lock_minutes: int = Field(15, ge=1, le=10_000)  # how long a locked account stays locked
+    staff_poll_seconds: int = Field(5, ge=1, le=10_000)  # how often the queue page looks for new requests
     # -- Spanish (texts with {org_name} and {org_hours} in es:, the Spanish voice) --
     org_name_es: str | None = None        # the organisation's name in Spanish texts; default ORG_NAME
     org_hours_es: str | None = None       # default: BUSINESS_HOURS written in Spanish
     org_open_hours_es: str | None = None  # ORG_OPEN_HOURS in Spanish texts; default ORG_HOURS_ES's value
     voice_es: str = "Polly.Lupe"          # the <Say> voice for Spanish (a US Spanish Polly voice)
     voice_language_es: str = "es-US"      # <Say> and <Gather> language for Spanish
-    extra: dict[str, str] = field(default_factory=dict)
 
+    _local_auth_token: str | None = PrivateAttr(None)  # signs webhooks without a Twilio account (load_settings)
+
+    # -- checks: each raises ValueError with what is wrong; load_settings puts the variable's name in front --
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r} must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _twilio_account(cls, value: str | None, info: ValidationInfo) -> str | None:
+        problems = []
+        if value is not None and not (value.startswith("AC") and len(value) == 34):
+            problems.append("must be 34 characters starting with AC (see the Twilio console)")
+        if bool(value) != bool(info.data.get("twilio_auth_token")):
+            problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both for real Twilio, or neither for "
+                            "local mode")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return value
+
+    @field_validator("signature_check", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> bool:
+        return _switch(value, "'on' or 'off'")
+
+    @field_validator("org_walk_ins", "org_admits_minors", mode="before")
+    @classmethod
+    def _yes_no(cls, value: object) -> bool:
+        return _switch(value, "'yes' or 'no'")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+            raise ValueError(f"{value!r} must be the public base URL, like https://helpline.example.org")
+        return value.rstrip("/") if value else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if len(value) < MIN_SECRET_KEY:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY} characters (it signs staff logins); make one "
+                             "with: python -c \"import secrets; print(secrets.token_hex(32))\"")
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code like US or GB")
+        return value.upper()
+
+    @field_validator("org_phone", "helpline_number")
+    @classmethod
+    def _number(cls, value: str, info: ValidationInfo) -> str:
+        return checked_e164(value, info.data.get("default_region", "US"))
+
+    @field_validator("staff_alert_numbers", "supervisor_alert_numbers", "backup_alert_numbers", mode="before")
+    @classmethod
+    def _numbers(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ValueError(f"{value!r} must be phone numbers separated by commas")
+        numbers, problems = [], []
+        for item in filter(None, (str(i).strip() for i in items)):
+            try:
+                numbers.append(checked_e164(item, info.data.get("default_region", "US")))
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return tuple(numbers)
+
+    @field_validator("escalation_minutes", mode="before")
+    @classmethod
+    def _minutes(cls, value: object) -> tuple[int, int]:
+        parts: Any = value.split(",") if isinstance(value, str) else value
+        try:
+            first, second = (int(str(p).strip()) for p in parts)
+            if min(first, second) > 0:
+                return first, second
+        except (TypeError, ValueError):
+            pass
+        raise ValueError(f"{value!r} must be two positive whole numbers of minutes, like 5,10")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        time_zone(value)
+        return value
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours(cls, value: object, info: ValidationInfo) -> BusinessHours:
+        spec = value.spec if isinstance(value, BusinessHours) else str(value).strip()
+        # with a bad TIMEZONE (named on its own) the hours are still checked, in UTC
+        return BusinessHours.parse(spec, info.data.get("timezone", "UTC"))
+
+    @field_validator("log_level", "log_format")
+    @classmethod
+    def _log(cls, value: str, info: ValidationInfo) -> str:
+        choices = ("DEBUG", "INFO", "WARNING", "ERROR") if info.field_name == "log_level" else ("text", "json")
+        if value.casefold() not in (c.casefold() for c in choices):
+            raise ValueError(f"{value!r} must be {', '.join(choices[:-1])} or {choices[-1]}")
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
+    @field_validator("voice_language", "voice_language_es")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", value):
+            raise ValueError(f"{value!r} must be a language tag like en-US or es-MX")
+        return value
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _emergency(cls, value: str) -> str:
+        digits = re.sub(r"[\s().-]", "", value)
+        if not re.fullmatch(r"\d{3}", digits):
+            raise ValueError(f"{value!r} is not a three-digit emergency number such as 911 or 112")
+        return digits
+
+    @field_validator("crisis_line", "overdose_line", "admissions_line", "on_call_line")
+    @classmethod
+    def _line(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A line Twilio dials: a short code such as 988 as it is, any other number as E.164."""
+        if value is None:
+            return None
+        digits = re.sub(r"[\s().-]", "", value)
+        if digits in ("911", "112"):
+            raise ValueError(f"Twilio cannot place emergency calls; callers are told to dial {digits} themselves")
+        if re.fullmatch(r"\d{3,6}", digits):
+            return digits
+        return checked_e164(value, info.data.get("default_region", "US"))
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: Any, *_: Any,
+                                   **__: Any) -> tuple[Any, ...]:
+        """Only the values given: the environment and ``.env`` are read by :func:`load_settings` alone."""
+        return (init_settings,)
+
+    # -- derived values --
     @property
-    def hours(self) -> BusinessHours:
-        """``BUSINESS_HOURS`` in ``TIMEZONE`` (validated when the settings were loaded)."""
-        return BusinessHours.parse(self.business_hours, self.timezone)
+    def business_hours(self) -> str:
+        """``BUSINESS_HOURS`` as it was written (``hours`` is the same, read)."""
+        return self.hours.spec
 
     @property
     def twilio_configured(self) -> bool:
@@ -113,38 +269,15 @@ class Settings:
     @property
     def signing_token(self) -> str:
         """The token webhook signatures are checked with: Twilio's auth token, or a local one for development."""
-        return self.twilio_auth_token or self.extra["local_auth_token"]
+        token = self.twilio_auth_token or self._local_auth_token
+        if not token:
+            raise SettingsError("no TWILIO_AUTH_TOKEN and no local token: build the settings with load_settings()")
+        return token
 
     @property
     def variables(self) -> dict[str, str]:
-        """The settings that content texts may use, e.g. ``{org_phone}``, formatted for reading; ``name_es`` is the
-        value of ``{name}`` in Spanish texts (the flow loader applies it per language)."""
-        return {
-            "org_name": self.org_name,
-            "org_phone": display_number(self.org_phone, self.default_region),
-            "org_hours": self.org_hours,
-            "helpline_number": display_number(self.helpline_number, self.default_region),
-            "org_name_es": self.org_name_es or self.org_name,
-            "org_hours_es": self.org_hours_es or spanish_hours(self.business_hours),
-            "org_address": self.org_address,
-            "org_open_hours": self.org_open_hours or self.org_hours,
-            "org_open_hours_es": (self.org_open_hours_es or self.org_open_hours_es_default),
-            "org_walk_in": WALK_IN_TEXT[self.org_walk_ins]["en"],
-            "org_walk_in_es": WALK_IN_TEXT[self.org_walk_ins]["es"],
-            "org_minors": MINORS_TEXT[self.org_admits_minors]["en"],
-            "org_minors_es": MINORS_TEXT[self.org_admits_minors]["es"],
-            "crisis_line": line_text(self.crisis_line, self.default_region),
-            "overdose_line": line_text(self.overdose_line, self.default_region),
-            "emergency_number": self.emergency_number,
-        }
-
-    @property
-    def org_open_hours_es_default(self) -> str:
-        """ORG_OPEN_HOURS for Spanish texts when ORG_OPEN_HOURS_ES is not set: the Spanish callback hours, unless
-        ORG_OPEN_HOURS was set on its own (then that value: a mixed-language text beats a wrong one)."""
-        if self.org_open_hours:
-            return self.org_open_hours
-        return self.org_hours_es or spanish_hours(self.business_hours)
+        """The settings that content texts may use, e.g. ``{org_phone}`` (see :mod:`helpline.variables`)."""
+        return content_variables(self)
 
     def variables_in(self, lang: str) -> dict[str, str]:
         """The content variables as a text in ``lang`` sees them (``{org_hours}`` in Spanish for ``es``)."""
@@ -161,304 +294,92 @@ class Settings:
         return self.voice, self.voice_language
 
 
-# What a text says for the yes/no settings ORG_WALK_INS and ORG_ADMITS_MINORS ({org_walk_in}, {org_minors}).
-# Facts about this centre only; written with the content team, in both languages, with the same facts.
-WALK_IN_TEXT = {
-    True: {"en": "You can walk in without an appointment during those hours.",
-           "es": "Puede venir sin cita en ese horario."},
-    False: {"en": "Please call or text first so we can set a time: we don't take walk-ins.",
-            "es": "Llame o escriba antes para fijar una hora: no atendemos sin cita."},
-}
-MINORS_TEXT = {
-    True: {"en": "We treat teens too, with a parent or guardian involved.",
-           "es": "También atendemos a adolescentes, con su padre, madre o tutor."},
-    False: {"en": "Our program is for adults (18+), but our team can help you find care for a teen.",
-            "es": "Nuestro programa es para adultos (18+), pero le ayudamos a buscar atención para menores."},
-}
-
-SPANISH_DAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+def _switch(value: object, choices: str) -> bool:
+    """on/true/1/yes -> True, off/false/0/no -> False."""
+    text = str(value).strip().lower()
+    if text not in ("on", "true", "1", "yes", "off", "false", "0", "no"):
+        raise ValueError(f"{value!r} must be {choices}")
+    return text in ("on", "true", "1", "yes")
 
 
-def spanish_hours(spec: str) -> str:
-    """``BUSINESS_HOURS`` for a Spanish text: "mon-fri 08:00-20:00; sat-sun 09:00-17:00" ->
-    "lunes a viernes de 8am a 8pm, sábado y domingo de 9am a 5pm"."""
-    def clock(hhmm: str) -> str:
-        hour, minute = (int(x) for x in hhmm.split(":"))
-        if hour in (0, 24) and minute == 0:
-            return "medianoche"
-        if hour == 12 and minute == 0:
-            return "mediodía"
-        suffix = "am" if hour < 12 else "pm"
-        hour = hour % 12 or 12
-        return f"{hour}{suffix}" if minute == 0 else f"{hour}:{minute:02d}{suffix}"
-
-    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    parts = []
-    for part in filter(None, (p.strip() for p in spec.lower().split(";"))):
-        m = re.match(r"^([a-z]{3})(?:\s*-\s*([a-z]{3}))?\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$", part)
-        if not m or m.group(1) not in days or (m.group(2) and m.group(2) not in days):
-            return spec  # validated elsewhere; never fail here
-        first = SPANISH_DAYS[days.index(m.group(1))]
-        if m.group(2):
-            last = SPANISH_DAYS[days.index(m.group(2))]
-            joiner = " y " if (days.index(m.group(2)) - days.index(m.group(1))) % 7 == 1 else " a "
-            first = first + joiner + last
-        parts.append(f"{first} de {clock(m.group(3))} a {clock(m.group(4))}")
-    return ", ".join(parts) or spec
+_VARIABLE = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}  # -> variable
+#: Each environment variable and the :class:`Settings` attribute it sets.
+ENV_VARS = {var: "business_hours" if name == "hours" else name for name, var in _VARIABLE.items()}
+_FIELDS = {**{var: name for name, var in _VARIABLE.items()}, **{name: name for name in _VARIABLE},
+           "business_hours": "hours"}  # a variable's, a field's or an attribute's name -> field
 
 
-def display_number(e164: str, region: str) -> str:
-    """A number as people in ``region`` write it: "+15555550100" -> "(555) 555-0100"."""
-    try:
-        number = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    if phonenumbers.region_code_for_number(number) == region or number.country_code == 1 and region == "US":
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' reader of environment variables, over ``environ`` (``os.environ`` unless a test gives
+    its own mapping)."""
 
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls)
 
-ENV_VARS = {
-    "REDIS_URL": "redis_url",
-    "HELPLINE_DATA_DIR": "data_dir",
-    "FLOWS_DIR": "flows_dir",
-    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
-    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
-    "TWILIO_SIGNATURE_CHECK": "signature_check",
-    "TWILIO_API_BASE": "twilio_api_base",
-    "PUBLIC_URL": "public_url",
-    "SECRET_KEY": "secret_key",
-    "ORG_NAME": "org_name",
-    "ORG_PHONE": "org_phone",
-    "ORG_HOURS": "org_hours",
-    "ORG_ADDRESS": "org_address",
-    "ORG_OPEN_HOURS": "org_open_hours",
-    "ORG_OPEN_HOURS_ES": "org_open_hours_es",
-    "ORG_WALK_INS": "org_walk_ins",
-    "ORG_ADMITS_MINORS": "org_admits_minors",
-    "HELPLINE_NUMBER": "helpline_number",
-    "STAFF_ALERT_NUMBERS": "staff_alert_numbers",
-    "SUPERVISOR_ALERT_NUMBERS": "supervisor_alert_numbers",
-    "BACKUP_ALERT_NUMBERS": "backup_alert_numbers",
-    "ESCALATION_MINUTES": "escalation_minutes",
-    "TIMEZONE": "timezone",
-    "BUSINESS_HOURS": "business_hours",
-    "DUE_CRISIS_MINUTES": "due_crisis_minutes",
-    "DUE_URGENT_MINUTES": "due_urgent_minutes",
-    "DUE_ROUTINE_HOURS": "due_routine_hours",
-    "CLAIM_TIMEOUT_MINUTES": "claim_timeout_minutes",
-    "RETENTION_DAYS": "retention_days",
-    "FLOOD_PER_MINUTE": "flood_per_minute",
-    "FLOOD_PER_HOUR": "flood_per_hour",
-    "DEFAULT_REGION": "default_region",
-    "CONVERSATION_TTL": "conversation_ttl",
-    "MAX_REQUEST_BYTES": "max_request_bytes",
-    "PORT": "port",
-    "LOG_LEVEL": "log_level",
-    "LOG_FORMAT": "log_format",
-    "TRUSTED_PROXIES": "trusted_proxies",
-    "METRICS_TOKEN": "metrics_token",
-    "LOGIN_PER_MINUTE": "login_per_minute",
-    "VOICE": "voice",
-    "VOICE_LANGUAGE": "voice_language",
-    "CRISIS_LINE": "crisis_line",
-    "OVERDOSE_LINE": "overdose_line",
-    "ADMISSIONS_LINE": "admissions_line",
-    "ON_CALL_LINE": "on_call_line",
-    "EMERGENCY_NUMBER": "emergency_number",
-    "JOURNAL_REPLAY_SECONDS": "journal_replay_seconds",
-    "DIAL_TIMEOUT": "dial_timeout",
-    "VOICEMAIL_SECONDS": "voicemail_seconds",
-    "STAFF_SESSION_HOURS": "staff_session_hours",
-    "LOGIN_MAX_FAILURES": "login_max_failures",
-    "LOGIN_LOCK_MINUTES": "login_lock_minutes",
-    "STAFF_POLL_SECONDS": "staff_poll_seconds",
-    "ORG_NAME_ES": "org_name_es",
-    "ORG_HOURS_ES": "org_hours_es",
-    "VOICE_ES": "voice_es",
-    "VOICE_LANGUAGE_ES": "voice_language_es",
-}
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k: v for k, v in self._environ.items() if v != ""}
 
 
 def load_settings(overrides: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None,
                   dotenv: str | Path | None = ".env") -> Settings:
     """Defaults, then ``.env``, then the environment, then ``overrides`` (field names or variable names)."""
-    raw: dict[str, object] = {}
-    if dotenv and Path(dotenv).is_file():
-        raw.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    raw.update(os.environ if environ is None else environ)
-    values: dict[str, object] = {ENV_VARS[k]: v for k, v in raw.items() if k in ENV_VARS and v != ""}
-    for key, value in (overrides or {}).items():
-        values[ENV_VARS.get(key, key)] = value
-    return _validate(values)
-
-
-def _validate(values: dict[str, object]) -> Settings:
-    errors: list[str] = []
-    out: dict[str, object] = {}
-    names = {v: k for k, v in ENV_VARS.items()}
-    region = str(values.get("default_region", Settings.default_region)).upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        errors.append(f"DEFAULT_REGION: {region!r} is not a region code like US or GB")
-        region = "US"
-    out["default_region"] = region
-
-    def number(field_name: str, value: object) -> str | None:
-        try:
-            parsed = phonenumbers.parse(str(value), region)
-        except phonenumbers.NumberParseException as exc:
-            errors.append(f"{names[field_name]}: {value!r} is not a phone number ({exc})")
-            return None
-        if not phonenumbers.is_possible_number(parsed):
-            errors.append(f"{names[field_name]}: {value!r} is not a possible phone number")
-            return None
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-    for key, value in values.items():
-        if key == "default_region":
-            continue
-        if key not in Settings.__dataclass_fields__:
-            errors.append(f"unknown setting {key!r}")
-            continue
-        if key in ("data_dir", "flows_dir"):
-            out[key] = Path(str(value))
-        elif key in ("org_phone", "helpline_number"):
-            out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
-        elif key in ("staff_alert_numbers", "supervisor_alert_numbers", "backup_alert_numbers"):
-            items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-            out[key] = tuple(n for n in (number(key, v) for v in items if str(v).strip()) if n)
-        elif key in ("conversation_ttl", "max_request_bytes", "port", "due_crisis_minutes", "due_urgent_minutes",
-                     "due_routine_hours", "claim_timeout_minutes", "retention_days", "flood_per_minute",
-                     "flood_per_hour"):
-            try:
-                out[key] = int(str(value))
-                if out[key] <= 0:  # type: ignore[operator]
-                    raise ValueError
-            except ValueError:
-                errors.append(f"{names[key]}: {value!r} is not a positive whole number")
-        elif key in ("org_walk_ins", "org_admits_minors"):
-            flag = _switch(value)
-            if flag is None:
-                errors.append(f"{names[key]}: {value!r} must be 'yes' or 'no'")
-            else:
-                out[key] = flag
-        elif key == "escalation_minutes":
-            parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
-            try:
-                minutes = tuple(int(str(p).strip()) for p in parts)
-                if len(minutes) != 2 or min(minutes) <= 0:
-                    raise ValueError
-                out[key] = minutes
-            except ValueError:
-                errors.append(f"ESCALATION_MINUTES: {value!r} must be two positive whole numbers of minutes, like 5,10")
-        elif key == "signature_check":
-            flag = _switch(value)
-            if flag is None:
-                errors.append(f"TWILIO_SIGNATURE_CHECK: {value!r} must be 'on' or 'off'")
-            else:
-                out[key] = flag
-        elif key == "public_url":
-            url = str(value).rstrip("/")
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                errors.append(f"PUBLIC_URL: {value!r} must be the public base URL, like https://helpline.example.org")
-            out[key] = url
-        elif key == "redis_url":
-            if urlparse(str(value)).scheme not in ("redis", "rediss", "unix"):
-                errors.append(f"REDIS_URL: {value!r} must start with redis://, rediss:// or unix://")
-            out[key] = str(value)
-        elif key == "log_level":
-            level = str(value).upper()
-            if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-                errors.append(f"LOG_LEVEL: {value!r} must be DEBUG, INFO, WARNING or ERROR")
-            out[key] = level
-        elif key == "log_format":
-            out[key] = str(value).strip().lower()
-            if out[key] not in ("text", "json"):
-                errors.append(f"LOG_FORMAT: {value!r} must be text or json")
-        elif key == "secret_key":
-            out[key] = str(value).strip()
-            if len(out[key]) < MIN_SECRET_KEY:  # type: ignore[arg-type]
-                errors.append(f"SECRET_KEY: must be at least {MIN_SECRET_KEY} characters (it signs staff "
-                              "logins); make one with: python -c \"import secrets; print(secrets.token_hex(32))\"")
-        elif key in ("staff_session_hours", "login_max_failures", "login_lock_minutes", "staff_poll_seconds"):
-            try:
-                out[key] = int(str(value))
-                if not 0 < out[key] <= 10_000:  # type: ignore[operator]
-                    raise ValueError
-            except ValueError:
-                errors.append(f"{names[key]}: {value!r} is not a whole number from 1 to 10000")
-        elif key == "twilio_account_sid":
-            sid = str(value).strip()
-            if not (sid.startswith("AC") and len(sid) == 34):
-                errors.append("TWILIO_ACCOUNT_SID: must be 34 characters starting with AC (see the Twilio console)")
-            out[key] = sid
-        # -- voice settings --
-        elif key == "journal_replay_seconds":
-            try:
-                out[key] = int(str(value))
-                if not 0 <= out[key] <= 3600:  # type: ignore[operator]
-                    raise ValueError
-            except ValueError:
-                errors.append(f"{names[key]}: {value!r} is not a whole number of seconds from 0 to 3600")
-        elif key == "emergency_number":
-            text = re.sub(r"[\s().-]", "", str(value))
-            if re.fullmatch(r"\d{3}", text):
-                out[key] = text
-            else:
-                errors.append(f"{names[key]}: {value!r} is not a three-digit emergency number such as 911 or 112")
-        elif key in ("crisis_line", "overdose_line", "admissions_line", "on_call_line"):
-            text = re.sub(r"[\s().-]", "", str(value))
-            if text in ("911", "112"):
-                errors.append(f"{names[key]}: Twilio cannot place emergency calls; callers are told to dial "
-                              f"{text} themselves")
-            elif re.fullmatch(r"\d{3,6}", text):  # a short code such as 988
-                out[key] = text
-            else:
-                out[key] = number(key, value) or Settings.__dataclass_fields__[key].default
-        elif key in RANGES:
-            limits = RANGES[key]
-            try:
-                out[key] = int(str(value))
-                if not limits[0] <= out[key] <= limits[1]:  # type: ignore[operator]
-                    raise ValueError
-            except ValueError:
-                errors.append(f"{names[key]}: {value!r} must be a whole number{' of seconds' * (key in SECONDS)} "
-                              f"from {limits[0]} to {limits[1]}")
-        elif key in ("voice_language", "voice_language_es"):
-            if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", str(value).strip()):
-                errors.append(f"{names[key]}: {value!r} must be a language tag like en-US or es-MX")
-            out[key] = str(value).strip()
-        elif key == "extra":
-            out[key] = dict(value)  # type: ignore[call-overload]
-        else:
-            out[key] = value if not isinstance(value, str) else value.strip()
+    values: dict[str, Any] = {}
+    if dotenv:
+        values.update(_by_field(DotEnvSettingsSource(Settings, env_file=dotenv)()))
+    values.update(_by_field(_Environment(Settings, os.environ if environ is None else environ)()))
+    values.update(_by_field(overrides or {}, keep_unknown=True))
     try:
-        BusinessHours.parse(str(out.get("business_hours", Settings.business_hours)),
-                            str(out.get("timezone", Settings.timezone)))
-    except ValueError as exc:
-        errors.append(f"BUSINESS_HOURS/TIMEZONE: {exc}")
-    if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_auth_token")):
-        errors.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both for real Twilio, or neither for local mode")
-    if "org_hours" in out and not out.get("org_hours_es"):
+        settings = Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(_problems(exc))) from None
+    if "org_hours" in settings.model_fields_set and not settings.org_hours_es:
         log.warning("ORG_HOURS is set but ORG_HOURS_ES is not: Spanish texts give BUSINESS_HOURS in Spanish; "
                     "set ORG_HOURS_ES to say it your way")
-    if errors:
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
-    settings = Settings(**out)  # type: ignore[arg-type]
     return _with_local_secrets(settings)
+
+
+def _by_field(values: Mapping[str, object], keep_unknown: bool = False) -> dict[str, object]:
+    """``values`` keyed by field name; unknown names dropped (from a ``.env``) or kept, to be refused (overrides)."""
+    return {_FIELDS.get(k, k): v for k, v in values.items() if keep_unknown or k in _FIELDS}
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per problem, each starting with the variable's name: ``PORT: 'x' is not a whole number ...``."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = str(error["loc"][0]) if error["loc"] else ""
+        name = _FIELDS.get(key)
+        if name is None:
+            lines.append(f"unknown setting {key!r}")
+            continue
+        if error["type"] == "value_error":
+            text = str(error["ctx"]["error"])
+        elif error["type"].startswith(("int_", "greater_than", "less_than")):
+            text = f"{error['input']!r} is not {_whole_number(Settings.model_fields[name].metadata)}"
+        else:
+            text = f"{error['input']!r}: {error['msg'][0].lower()}{error['msg'][1:]}"
+        for line in text.split("\n"):
+            lines.append(line if line.startswith(_VARIABLE[name]) else f"{_VARIABLE[name]}: {line}")
+    return lines
+
+
+def _whole_number(limits: list[Any]) -> str:
+    low = next((m.ge for m in limits if hasattr(m, "ge")), None)
+    high = next((m.le for m in limits if hasattr(m, "le")), None)
+    if high is not None:
+        return f"a whole number from {low} to {high}"
+    return "a positive whole number" if low == 1 else "a whole number"
 
 
 def _with_local_secrets(settings: Settings) -> Settings:
     """Without a Twilio account or SECRET_KEY, make random ones once and keep them in the data folder, so the
     web server, the worker and ``helpline chat`` agree on them (and no well-known default is ever used)."""
-    extra = dict(settings.extra)
-    changes: dict[str, object] = {}
-    if not settings.twilio_auth_token and "local_auth_token" not in extra:
-        extra["local_auth_token"] = _local_secret(settings.data_dir / "local_auth_token")
     if not settings.secret_key:
-        changes["secret_key"] = _local_secret(settings.data_dir / "secret_key")
-    return replace(settings, extra=extra, **changes)  # type: ignore[arg-type]
+        settings = settings.model_copy(update={"secret_key": _local_secret(settings.data_dir / "secret_key")})
+    if not settings.twilio_auth_token:
+        settings._local_auth_token = _local_secret(settings.data_dir / "local_auth_token")
+    return settings
 
 
 def _local_secret(path: Path) -> str:
@@ -475,9 +396,3 @@ def _local_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(token)
     return token
-
-
-def _switch(value: object) -> bool | None:
-    """on/true/1/yes -> True, off/false/0/no -> False, anything else None."""
-    text = str(value).strip().lower()
-    return True if text in ("on", "true", "1", "yes") else False if text in ("off", "false", "0", "no") else None

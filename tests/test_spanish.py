@@ -15,6 +15,7 @@ from helpline.content.segments import segments
 from helpline.engine import load_flow
 from helpline.engine.dialogue import detect_language, switch_word
 from helpline.errors import ContentError, SettingsError
+from helpline.hours import BusinessHours
 from helpline.queue import callbacks, conversations
 from helpline.queue.outbound import outbox
 from tests.conftest import ROOT, STAFF, Phone
@@ -201,9 +202,14 @@ def test_settings_in_both_languages(tmp_path) -> None:  # type: ignore[no-untype
 
 
 def test_spanish_hours_are_written_from_business_hours() -> None:
-    assert spanish_hours("mon-fri 08:00-20:00; sat-sun 09:00-17:00") == \
+    def spanish(spec: str) -> str:
+        return spanish_hours(BusinessHours.parse(spec, "UTC"))
+
+    assert spanish("mon-fri 08:00-20:00; sat-sun 09:00-17:00") == \
         "lunes a viernes de 8am a 8pm, sábado y domingo de 9am a 5pm"
-    assert spanish_hours("mon-sun 00:00-24:00") == "lunes a domingo de medianoche a medianoche"
+    assert spanish("mon-sun 00:00-24:00") == "lunes a domingo de medianoche a medianoche"
+    assert spanish("sat 10:00-12:00; mon-tue 09:30-17:00; wed 09:30-17:00") == \
+        "lunes a miércoles de 9:30am a 5pm, sábado de 10am a mediodía"  # days with the same hours together
 
 
 def test_the_validator_names_a_text_without_its_spanish_version(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
