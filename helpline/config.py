@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 import phonenumbers
 from pydantic import AliasGenerator, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
@@ -24,7 +25,7 @@ from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSou
 from helpline.errors import SettingsError
 from helpline.hours import BusinessHours, spanish_hours, time_zone
 from helpline.phones import checked_e164, display_number
-from helpline.variables import content_variables
+from helpline.variables import content_variables, variables_in
 
 __all__ = ["ENV_VARS", "PROJECT_DIR", "Settings", "display_number", "load_settings", "spanish_hours"]
 
@@ -118,7 +119,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        if value is not None and urlparse(value).scheme not in ("redis", "rediss", "unix"):
             raise ValueError(f"{value!r} must start with redis://, rediss:// or unix://")
         return value
 
@@ -148,9 +149,11 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+        if value is None:
+            return None
+        if urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc:
             raise ValueError(f"{value!r} must be the public base URL, like https://helpline.example.org")
-        return value.rstrip("/") if value else value
+        return value.rstrip("/")
 
     @field_validator("secret_key")
     @classmethod
@@ -203,8 +206,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        time_zone(value)
-        return value
+        return time_zone(value).key
 
     @field_validator("hours", mode="before")
     @classmethod
@@ -281,11 +283,7 @@ class Settings(BaseSettings):
 
     def variables_in(self, lang: str) -> dict[str, str]:
         """The content variables as a text in ``lang`` sees them (``{org_hours}`` in Spanish for ``es``)."""
-        variables = self.variables
-        out = {k: v for k, v in variables.items() if not k.endswith("_es")}
-        if lang == "es":
-            out.update({k[:-3]: v for k, v in variables.items() if k.endswith("_es") and k[:-3] in out})
-        return out
+        return variables_in(self.variables, lang)
 
     def voice_for(self, lang: str) -> tuple[str, str]:
         """The (voice, language tag) calls in ``lang`` are read and heard in."""
@@ -310,8 +308,7 @@ _FIELDS = {**{var: name for name, var in _VARIABLE.items()}, **{name: name for n
 
 
 class _Environment(EnvSettingsSource):
-    """pydantic-settings' reader of environment variables, over ``environ`` (``os.environ`` unless a test gives
-    its own mapping)."""
+    """pydantic-settings' reader of environment variables, over ``environ`` (``os.environ``, or a test's)."""
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
         self._environ = environ

@@ -49,3 +49,11 @@ def content_variables(settings: Settings) -> dict[str, str]:
         "overdose_line": line_text(settings.overdose_line, settings.default_region),
         "emergency_number": settings.emergency_number,
     }
+
+
+def variables_in(variables: dict[str, str], lang: str) -> dict[str, str]:
+    """``variables`` as a text in ``lang`` sees them: for ``es``, ``{org_hours}`` is ``org_hours_es``'s value."""
+    out = {k: v for k, v in variables.items() if not k.endswith("_es")}
+    if lang == "es":
+        out.update({k[:-3]: v for k, v in variables.items() if k.endswith("_es") and k[:-3] in out})
+    return out
