@@ -85,13 +85,13 @@ def board_fragment():  # type: ignore[no-untyped-def]
 @bp.get("/requests/<request_id>")
 def request_page(request_id: str):  # type: ignore[no-untyped-def]
     hl = helpline_of()
-    found = callbacks.get(hl.conn, request_id)
+    found = callbacks.load(hl.conn, request_id)
     if found is None:
         abort(404)
     row = board.row_for(found, g.account, time.time())
-    row.update(outcome=found.get("outcome"), completed_by=found.get("completed_by"),
-               completed_at=found.get("completed_at"), note=found.get("last_note", "") if (
-                   row["mine"] or g.account.supervisor) else "")
+    row.update(outcome=found.outcome.value if found.outcome else None, completed_by=found.completed_by,
+               completed_at=found.completed_at,
+               note=(found.last_note or "") if row["mine"] or g.account.supervisor else "")
     trail = callbacks.audit_trail(hl.conn, request_id) if g.account.supervisor else []
     return render_template("staff/request.html", row=row, trail=trail, now=time.time(),
                            action_form=ActionForm(), complete_form=CompleteForm(),
