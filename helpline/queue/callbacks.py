@@ -34,6 +34,7 @@ from helpline.engine import RequestCallback
 from helpline.errors import HelplineError
 from helpline.queue import stats
 from helpline.queue.records import CallbackRequest, Outcome, Status
+from helpline.redisdb import fields, texts
 
 PRIORITY_RANK = {"crisis": 0, "urgent": 1, "routine": 2}
 QUEUE_FOR_PRIORITY = {"crisis": "crisis", "urgent": "default", "routine": "default"}
@@ -118,7 +119,7 @@ def _write(pipe: Pipeline, before: CallbackRequest | None, after: CallbackReques
     """Queue the HSET (and HDEL) that turn ``before``'s hash into ``after``'s: only the fields that changed."""
     changed, gone = after.changes_from(before)
     if changed:
-        pipe.hset(request_key(after.id), mapping=changed)
+        pipe.hset(request_key(after.id), mapping=fields(changed))
     if gone:
         pipe.hdel(request_key(after.id), *gone)
 
@@ -241,16 +242,11 @@ def load_many(conn: redis.Redis, ids: list[str]) -> list[CallbackRequest]:
 
 def load_open(conn: redis.Redis, limit: int = 500) -> list[CallbackRequest]:
     """Requests waiting for a person, in the order staff should work them: crisis first, then oldest first."""
-    return load_many(conn, members(conn.zrange(QUEUE_KEY, 0, limit - 1)))
+    return load_many(conn, texts(conn.zrange(QUEUE_KEY, 0, limit - 1)))
 
 
 def load_claimed(conn: redis.Redis) -> list[CallbackRequest]:
-    return load_many(conn, members(conn.zrange(CLAIMED_KEY, 0, -1)))
-
-
-def members(raw: list[Any]) -> list[str]:
-    """A sorted set's members as ZRANGE returns them (bytes), as text."""
-    return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
+    return load_many(conn, texts(conn.zrange(CLAIMED_KEY, 0, -1)))
 
 
 # The plain-dict views of the same reads, for callers not yet reading attributes (helpline/staff/api.py and the

@@ -23,6 +23,7 @@ from helpline.engine import Enrich, RequestCallback, State
 from helpline.engine.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.queue import callbacks, dedupe, flood, optouts, stats
 from helpline.queue.records import ConversationRecord
+from helpline.redisdb import binary, text
 
 
 def state_key(channel: str, number: str) -> str:
@@ -88,7 +89,8 @@ class Conversations:
             result.clear()
             # One round trip for everything this message depends on (WATCHed by transaction()).
             raw, opted, open_id, raw_lang, raw_seen, *counts = pipe.mget(*keys, *counters)
-            lang = raw_lang.decode() if raw_lang else None
+            lang = text(raw_lang) if raw_lang else None
+            raw_seen = binary(raw_seen)
             record = ConversationRecord.from_redis(raw)
             if dedupe.seen(raw_seen, seen_tag, now) or (record is not None and record.seen(tag)):
                 # A retry or a replay: the latest message gets its reply again, an older one nothing more.

@@ -16,6 +16,7 @@ import redis
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.records import CallbackRequest, Status
+from helpline.redisdb import text, texts
 from helpline.staff.accounts import Account, all_accounts
 
 
@@ -31,7 +32,7 @@ def row_for(request: CallbackRequest | Mapping[str, Any], viewer: Account, now: 
     if not isinstance(request, CallbackRequest):
         request = CallbackRequest.from_dict(request)
     mine = request.status == Status.CLAIMED and request.claimed_by == viewer.name
-    row = {
+    row: dict[str, Any] = {
         "id": request.id,
         "priority": request.priority,
         "status": request.status.value,
@@ -86,7 +87,7 @@ def board(conn: redis.Redis, viewer: Account, now: float | None = None) -> list[
 
 def history(conn: redis.Redis, limit: int = 100) -> list[dict[str, Any]]:
     """Closed requests, newest first, numbers masked (for supervisors)."""
-    ids = callbacks.members(conn.zrevrange(callbacks.CLOSED_KEY, 0, limit - 1))
+    ids = texts(conn.zrevrange(callbacks.CLOSED_KEY, 0, limit - 1))
     return [{"id": r.id, "priority": r.priority, "reason": r.reason, "channel": r.channel, "lang": r.lang,
              "number": mask(r.number), "created": r.created, "completed_at": r.completed_at,
              "completed_by": r.completed_by, "outcome": r.outcome.value if r.outcome else None,
@@ -97,8 +98,8 @@ def history(conn: redis.Redis, limit: int = 100) -> list[dict[str, Any]]:
 def recent_audit(conn: redis.Redis, limit: int = 200) -> list[dict[str, Any]]:
     """The newest entries of the audit stream (every staff and system action on every request)."""
     out = []
-    for _id, fields in conn.xrevrange(callbacks.AUDIT_STREAM, count=limit):
-        entry = {k.decode(): v.decode() for k, v in fields.items()}
+    for _id, fields in conn.xrevrange(callbacks.AUDIT_STREAM, count=limit) or []:
+        entry: dict[str, Any] = {text(k): text(v) for k, v in (fields or {}).items()}
         entry["at"] = float(entry.get("at", 0))
         out.append(entry)
     return out
@@ -109,7 +110,7 @@ def load(conn: redis.Redis, now: float | None = None, day: float = 86400) -> lis
     now = time.time() if now is None else now
     holding = Counter(r.claimed_by for r in callbacks.load_claimed(conn))
     closed: dict[str, Counter[str]] = {}
-    ids = callbacks.members(conn.zrangebyscore(callbacks.CLOSED_KEY, now - day, now))
+    ids = texts(conn.zrangebyscore(callbacks.CLOSED_KEY, now - day, now))
     for request in callbacks.load_many(conn, ids):
         if request.completed_by:
             closed.setdefault(request.completed_by, Counter())[request.outcome.value if request.outcome else "?"] += 1

@@ -22,6 +22,7 @@ import redis
 from helpline.config import Settings
 from helpline.queue import callbacks, stats
 from helpline.queue.records import CallbackRequest
+from helpline.redisdb import texts
 
 RANGES = (7, 30, 90)
 MAX_DAYS = 400
@@ -175,7 +176,7 @@ def _target_text(settings: Settings, priority: str) -> str:
 def closed_in(conn: redis.Redis, settings: Settings, span: Range) -> list[CallbackRequest]:
     """Closed requests whose closing time falls in the range, oldest first."""
     start, end = span.bounds(settings)
-    return callbacks.load_many(conn, callbacks.members(conn.zrangebyscore(callbacks.CLOSED_KEY, start, f"({end}")))
+    return callbacks.load_many(conn, texts(conn.zrangebyscore(callbacks.CLOSED_KEY, start, f"({end}")))
 
 
 def _cell(value: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from helpline.config import display_number
 from helpline.queue import callbacks
 from helpline.queue.records import CallbackRequest
+from helpline.redisdb import texts
 from helpline.staff import accounts
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def account_for_phone(conn: Any, number: str) -> accounts.Account | None:
 
 
 def _find(conn: Any, code: str, statuses: tuple[str, ...]) -> list[CallbackRequest]:
-    ids = callbacks.members(conn.zrange(callbacks.QUEUE_KEY, 0, -1) + conn.zrange(callbacks.CLAIMED_KEY, 0, -1))
+    ids = texts(conn.zrange(callbacks.QUEUE_KEY, 0, -1) + conn.zrange(callbacks.CLAIMED_KEY, 0, -1))
     found = callbacks.load_many(conn, [i for i in ids if claim_code(i) == code])
     return [r for r in found if r.status in statuses]
 
