@@ -17,6 +17,7 @@ from helpline.config import display_number
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox
+from helpline.queue.records import CallbackRequest
 from helpline.staff import accounts, actions, auth, board
 from helpline.staff.bp import bp
 from helpline.staff.forms import ActionForm, CompleteForm, LoginForm
@@ -103,6 +104,7 @@ def act(request_id: str, action: str):  # type: ignore[no-untyped-def]
     hl = helpline_of()
     account = g.account
     back = url_for("staff.queue") + (f"#{request_id}" if action in ("claim", "call") else "")
+    result: CallbackRequest | str
     try:
         if action == "claim":
             result = actions.claim(hl, request_id, account)
