@@ -22,6 +22,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/helpline flows check
 	$(BIN)/ruff check helpline workers tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 serve: $(BIN)/.installed

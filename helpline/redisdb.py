@@ -17,9 +17,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 from helpline.errors import RedisUnavailable
 
@@ -28,6 +30,35 @@ log = logging.getLogger(__name__)
 # Short timeouts: a webhook must give up on a dead Redis fast enough to answer Twilio with the safe reply.
 SOCKET_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 1.0
+
+
+def text(value: bytes | str) -> str:
+    """One reply as text. redis-py's types allow str (a client made with ``decode_responses``); every connection the
+    helpline makes returns bytes."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def texts(values: Iterable[object]) -> list[str]:
+    """Members as text, as ZRANGE, SMEMBERS or LRANGE return them (bytes)."""
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+def binary(value: bytes | str | None) -> bytes | None:
+    """A reply holding binary data (a dedupe string): bytes, as the helpline's connections return them."""
+    if isinstance(value, str):
+        raise TypeError("binary values cannot be read through a connection made with decode_responses")
+    return value
+
+
+def scored(values: Iterable[object]) -> list[tuple[str, float]]:
+    """(member, score) pairs as ZRANGE ... WITHSCORES returns them."""
+    return [(text(member), float(score)) for member, score in (v for v in values if isinstance(v, (tuple, list)))]
+
+
+def fields(mapping: Mapping[str, EncodableT]) -> dict[FieldT, EncodableT]:
+    """``mapping`` as HSET's ``mapping=`` argument is typed (its key type is invariant, so a dict[str, str] does not
+    pass as it is)."""
+    return dict(mapping.items())
 
 
 def connect(url: str) -> redis.Redis:

@@ -92,6 +92,27 @@ def test_list_claim_and_complete_through_the_api(app, settings) -> None:  # type
     assert ana.post(f"/api/callbacks/{request_id}/dance").status_code == 404
 
 
+ROW_KEYS = {"id", "priority", "status", "reason", "topics", "channel", "lang", "created", "due", "overdue",
+            "claimed_by", "claim_expires", "mine", "number", "call_only", "requests", "attempts", "last_outcome",
+            "latest", "voicemail"}
+
+
+def test_the_json_shape_of_a_request_is_unchanged(app, settings) -> None:  # type: ignore[no-untyped-def]
+    ana = ApiUser(app)
+    request_id = crisis(app, settings)
+    [row] = ana.client.get("/api/callbacks").json["requests"]
+    assert set(row) == ROW_KEYS
+    assert row["status"] == "open" and row["claimed_by"] is None and row["last_outcome"] is None
+    assert isinstance(row["created"], float) and isinstance(row["requests"], int) and row["call_only"] is False
+    claimed = ana.post(f"/api/callbacks/{request_id}/claim").json["request"]
+    assert set(claimed) == ROW_KEYS | {"gathered", "recording_length", "last_note"}
+    assert claimed["gathered"] == {} and claimed["last_note"] == "" and claimed["claimed_by"] == "ana"
+    ana.post(f"/api/callbacks/{request_id}/complete", outcome="reached", note="ok")
+    detail = ana.client.get(f"/api/callbacks/{request_id}").json["request"]
+    assert set(detail) == ROW_KEYS | {"outcome", "completed_by", "completed_at"}
+    assert detail["outcome"] == "reached" and detail["last_outcome"] == "reached" and detail["status"] == "done"
+
+
 def test_supervisor_endpoints(app, settings) -> None:  # type: ignore[no-untyped-def]
     ana, sam = ApiUser(app), ApiUser(app, "sam", "supervisor")
     request_id = crisis(app, settings)

@@ -81,7 +81,7 @@ def test_time_to_claim_median_p90_and_missed_share(app, settings, conn) -> None:
         pipe.multi()
         staged = callbacks.stage(pipe, hl.queues, settings, f"+1555555020{i}", "sms", "en",
                                  RequestCallback(reason="crisis: suicide", priority="crisis", node="crisis"),
-                                 None, {}, now=base)
+                                 None, now=base)
         pipe.execute()
         callbacks.claim(conn, staged.request_id, "ana", settings, hl.queues, now=base + wait)
     day = stats.day_of(base, settings.hours.zone)

@@ -14,6 +14,7 @@ from helpline.logs import mask
 from helpline.ops.metrics import count_alert
 from helpline.queue import callbacks
 from helpline.queue.outbound import OptedOut
+from helpline.queue.records import CallbackRequest
 from helpline.staff import roster
 from workers.context import job_context
 
@@ -36,27 +37,25 @@ def _claim_hint(request_id: str) -> str:
 LANGUAGE_NAMES = {"es": "Spanish"}  # so a specialist who speaks it calls back
 
 
-def _summary(request: dict[str, object]) -> str:
-    code = str(request.get("lang") or "en")
+def _summary(request: CallbackRequest) -> str:
+    code = request.lang or "en"
     lang = "" if code == "en" else f", speaks {LANGUAGE_NAMES.get(code, code)}"
-    call_only = ", CALL ONLY - do not text" if request.get("call_only") else ""
-    count = int(request.get("requests") or 1)  # type: ignore[call-overload]
+    call_only = ", CALL ONLY - do not text" if request.call_only else ""
+    count = request.requests or 1
     times = f", {count} messages asking" if count > 1 else ""
-    return f"{request['reason']}{lang}{call_only}{times}"
+    return f"{request.reason}{lang}{call_only}{times}"
 
 
 def alert_staff(request_id: str, why: str = "new") -> dict[str, object]:
     """Text on-call staff that a request is waiting. The text names no client and quotes nothing they wrote."""
     ctx = job_context()
-    request = callbacks.get(ctx.conn, request_id)
-    if request is None or request["status"] != callbacks.Status.OPEN:
-        return {"sent": 0, "status": request and request["status"]}
-    priority = str(request["priority"]).upper()
-    body = (f"{ctx.settings.org_name} helpline: {priority} callback request {request_id} is waiting "
+    request = callbacks.load(ctx.conn, request_id)
+    if request is None or request.status != callbacks.Status.OPEN:
+        return {"sent": 0, "status": request and request.status.value}
+    body = (f"{ctx.settings.org_name} helpline: {request.priority.upper()} callback request {request_id} is waiting "
             f"({_summary(request)}). {_claim_hint(request_id)}")
-    sent = _send_all(ctx, f"alert-{request_id}-{why}-{request['requests']}",
-                     _on_call(ctx, False, str(request["priority"])), body,
-                     f"staff-alert:{request['priority']}")
+    sent = _send_all(ctx, f"alert-{request_id}-{why}-{request.requests}",
+                     _on_call(ctx, False, request.priority), body, f"staff-alert:{request.priority}")
     return {"sent": sent}
 
 
@@ -64,10 +63,10 @@ def check_due(request_id: str, n: int = 1) -> dict[str, object]:
     """At the due time: if nobody has claimed the request, alert again and escalate to supervisors, then look
     again after another interval of the request's priority."""
     ctx = job_context()
-    request = callbacks.get(ctx.conn, request_id)
-    if request is None or request["status"] != callbacks.Status.OPEN:
+    request = callbacks.load(ctx.conn, request_id)
+    if request is None or request.status != callbacks.Status.OPEN:
         return {"overdue": False}
-    priority = str(request["priority"])
+    priority = request.priority
     body = (f"{ctx.settings.org_name} helpline: OVERDUE {priority.upper()} callback request {request_id} is still "
             f"unclaimed ({_summary(request)}). {_claim_hint(request_id)}")
     sent = _send_all(ctx, f"due-{request_id}-{n}", _on_call(ctx, True, priority), body, f"overdue:{priority}")
@@ -77,7 +76,7 @@ def check_due(request_id: str, n: int = 1) -> dict[str, object]:
                     "urgent": ctx.settings.due_urgent_minutes * 60}.get(priority, 3600)
         queue = ctx.queue(callbacks.QUEUE_FOR_PRIORITY[priority])
         queue.enqueue_at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=interval), "workers.alerts.check_due",
-                         request_id, n + 1, job_id=f"due-{request_id}-{request['requests']}-{n + 1}",
+                         request_id, n + 1, job_id=f"due-{request_id}-{request.requests}-{n + 1}",
                          retry=callbacks.ALERT_RETRY)
     return {"overdue": True, "sent": sent}
 
@@ -90,8 +89,8 @@ def expire_claim(request_id: str, token: str) -> dict[str, object]:
                           queues={"crisis": ctx.queue("crisis")})
     except callbacks.CallbackError:
         return {"released": False}
-    request = callbacks.get(ctx.conn, request_id)
-    if request and request["priority"] == "crisis":
+    request = callbacks.load(ctx.conn, request_id)
+    if request and request.priority == "crisis":
         alert_staff(request_id, why=f"lapsed-{token}")
     return {"released": True}
 

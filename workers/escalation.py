@@ -39,10 +39,10 @@ def job_id(request_id: str, run: str, step: int) -> str:
 def escalate(request_id: str, step: int = 1, run: str = "") -> dict[str, object]:
     """One step of the ladder for ``request_id``; schedules the next while the request stays unclaimed."""
     ctx = job_context()
-    request = callbacks.get(ctx.conn, request_id)
-    if request is None or request["status"] != callbacks.Status.OPEN:
-        return {"escalated": False, "status": request and request["status"]}
-    if str(request.get("escalation") or "") != run:
+    request = callbacks.load(ctx.conn, request_id)
+    if request is None or request.status != callbacks.Status.OPEN:
+        return {"escalated": False, "status": request and request.status.value}
+    if (request.escalation or "") != run:
         return {"escalated": False, "why": "a newer ladder runs"}
     at = now()
     rung = min(step, len(RUNGS))
@@ -51,7 +51,7 @@ def escalate(request_id: str, step: int = 1, run: str = "") -> dict[str, object]
     if rung >= 3:
         numbers = list(dict.fromkeys(numbers + list(ctx.settings.backup_alert_numbers)))
         why += " + backup list"
-    waited = max(0, round((at - float(request["created"])) / 60))
+    waited = max(0, round((at - request.created) / 60))
     body = (f"{ctx.settings.org_name} helpline: UNCLAIMED CRISIS callback request {request_id} "
             f"({_summary(request)}), waiting {waited} min. Reply CLAIM {claim_code(request_id)} to take it, or "
             f"open the staff queue.")

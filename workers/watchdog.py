@@ -23,7 +23,9 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from rq.worker import Worker
+from rq.worker.base import BaseWorker
+
+from helpline.redisdb import texts
 
 log = logging.getLogger(__name__)
 ALIVE_TTL = 6  # seconds without a heartbeat after which a worker is taken for dead
@@ -64,20 +66,19 @@ def recover_abandoned(conn: redis.Redis, queues: list[Queue]) -> list[str]:
     recovered = []
     for queue in queues:
         registry = StartedJobRegistry(queue=queue)
-        for entry in conn.zrange(registry.key, 0, -1):
-            member = entry.decode()
+        for member in texts(conn.zrange(registry.key, 0, -1)):
             job_id = registry.parse_job_id(member)
             try:
                 job = Job.fetch(job_id, connection=conn)
             except NoSuchJobError:
-                conn.zrem(registry.key, entry)
+                conn.zrem(registry.key, member)
                 continue
             if not lapsed(conn, job.worker_name) or job.get_status() != JobStatus.STARTED:
                 continue
             recoveries = int(job.meta.get("watchdog_recoveries", 0))
             if job.retries_left == 0 or (job.retries_left is None and recoveries >= MAX_RECOVERIES):
                 continue  # out of retries: RQ's maintenance moves it to the failed registry
-            if conn.zrem(registry.key, entry) != 1:  # another watchdog got there first
+            if conn.zrem(registry.key, member) != 1:  # another watchdog got there first
                 continue
             job.worker_name = None
             job.meta["watchdog_recoveries"] = recoveries + 1
@@ -94,7 +95,7 @@ def recover_abandoned(conn: redis.Redis, queues: list[Queue]) -> list[str]:
 class Watchdog(threading.Thread):
     """The heartbeat of one worker, and the watchdog over all of them."""
 
-    def __init__(self, conn: redis.Redis, worker: Worker, queues: list[Queue]):
+    def __init__(self, conn: redis.Redis, worker: BaseWorker, queues: list[Queue]):
         super().__init__(name="helpline-watchdog", daemon=True)
         self.conn = conn
         self.worker = worker

@@ -16,7 +16,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def load_flow(path: str | Path, variables: Mapping[str, str], *, today: dt.date 
     if not isinstance(data, dict):
         raise ContentError([Problem(file, 1, "a flow file is a mapping with 'flow', 'start', 'nodes', ...")])
 
-    def node_of(p: list[Any]) -> str | None:
+    def node_of(p: Sequence[Any]) -> str | None:
         return str(p[1]) if len(p) > 1 and p[0] == "nodes" else None
 
     yamlsource.raise_if(yamlsource.schema_problems(data, FLOW_SCHEMA, file, node_of, SCHEMA_HINTS))
@@ -184,7 +184,9 @@ class _Builder:
         return out
 
     def options(self, raw: Any, path: list[Any], node: str) -> list[Option]:
-        opts, keys, words = [], {}, {}
+        opts: list[Option] = []
+        keys: dict[str, int] = {}
+        words: dict[tuple[str, tuple[str, ...]], int] = {}
         for i, item in enumerate(raw or []):
             key = str(item["key"]).strip()
             if key in keys:

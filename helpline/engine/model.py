@@ -132,7 +132,7 @@ class Flow:
     intents: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # person / none -> lang -> texts
     policy: Policy | None = None
     model_cache: Path | None = field(default=None, repr=False, compare=False)  # where a trained router is kept
-    _router: Router | None = field(default=None, repr=False, compare=False)
+    _router: Router | PhraseRouter | None = field(default=None, repr=False, compare=False)
     crisis_paths: dict[str, str] = field(default_factory=dict)  # crisis path (see helpline.engine.crisis_paths) -> node
     lifeline: str | None = None  # where the "lifeline" keyword (AYUDA, 988) leads: how to reach 988
 
@@ -162,9 +162,9 @@ class Flow:
                 if lang in node.title:
                     texts.append(node.title[lang])
                 by_lang[lang] = texts
-        for name, by_lang in self.intents.items():
-            for lang, texts in by_lang.items():
-                out.setdefault(name, {}).setdefault(lang, []).extend(texts)
+        for name, intent in self.intents.items():
+            for lang, said in intent.items():
+                out.setdefault(name, {}).setdefault(lang, []).extend(said)
         for lang, phrases in self.keywords.get("person", {}).items():
             out.setdefault("person", {}).setdefault(lang, []).extend(phrases)
         return out
@@ -199,8 +199,11 @@ class Flow:
 class PhraseRouter:
     """Routing by ``match:`` phrases (every word of a phrase found in the message), for flows without examples."""
 
+    version = "phrases"  # what `helpline understanding` reports, as for a trained Router
+
     def __init__(self, flow: Flow):
         self.flow = flow
+        self.classes = [n.id for n in flow.nodes.values() if n.type is NodeType.ANSWER]
 
     def route(self, norm: str, context: object = (), about: str = "", lang: str | None = None) -> Route:
         """The same call as :meth:`Router.route`; a menu's context does not apply to exact phrases."""

@@ -19,7 +19,7 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +93,13 @@ class QueueCollector(Collector):
 
     def _from_redis(self, now: float) -> Iterator[Metric]:
         from helpline.queue import callbacks
+        from helpline.redisdb import scored, text
         from workers.watchdog import ALIVE_PREFIX
 
-        entries = self.conn.zrange(callbacks.QUEUE_KEY, 0, -1, withscores=True)
+        entries = scored(self.conn.zrange(callbacks.QUEUE_KEY, 0, -1, withscores=True))
         pipe = self.conn.pipeline(transaction=False)
         for member, _score in entries:
-            pipe.hget(callbacks.request_key(member.decode()), "due")
+            pipe.hget(callbacks.request_key(member), "due")
         dues = pipe.execute() if entries else []
         open_, overdue = dict.fromkeys(PRIORITIES, 0), dict.fromkeys(PRIORITIES, 0)
         oldest: dict[str, float] = dict.fromkeys(PRIORITIES, 0.0)
@@ -117,7 +118,7 @@ class QueueCollector(Collector):
         claimed.add_metric([], self.conn.zcard(callbacks.CLAIMED_KEY))
         yield claimed
 
-        counts = {k.decode(): int(v) for k, v in self.conn.hgetall(ALERTS_KEY).items()}
+        counts = {text(k): int(v) for k, v in self.conn.hgetall(ALERTS_KEY).items()}
         alerts = CounterMetricFamily("helpline_alerts", "Staff alert texts, by result.", labels=["result"])
         for result in ALERT_RESULTS:
             alerts.add_metric([result], counts.get(result, 0))
@@ -133,7 +134,7 @@ class QueueCollector(Collector):
         yield workers
 
 
-def _by_priority(name: str, doc: str, values: dict[str, float]) -> GaugeMetricFamily:
+def _by_priority(name: str, doc: str, values: Mapping[str, float]) -> GaugeMetricFamily:
     family = GaugeMetricFamily(name, doc, labels=["priority"])
     for priority, value in values.items():
         family.add_metric([priority], value)

@@ -21,8 +21,8 @@ import datetime as dt
 import json
 import secrets
 import time
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
@@ -33,6 +33,8 @@ from helpline.config import Settings
 from helpline.engine import RequestCallback
 from helpline.errors import HelplineError
 from helpline.queue import stats
+from helpline.queue.records import CallbackRequest, Outcome, Status
+from helpline.redisdb import fields, texts
 
 PRIORITY_RANK = {"crisis": 0, "urgent": 1, "routine": 2}
 QUEUE_FOR_PRIORITY = {"crisis": "crisis", "urgent": "default", "routine": "default"}
@@ -42,21 +44,6 @@ CLAIMED_KEY = "hl:cb:claimed"
 CLOSED_KEY = "hl:cb:closed"
 AUDIT_STREAM = "hl:audit"
 AUDIT_STREAM_MAX = 100_000
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    CLAIMED = "claimed"
-    DONE = "done"
-
-
-class Outcome(StrEnum):
-    REACHED = "reached"
-    VOICEMAIL = "voicemail"
-    NO_ANSWER = "no_answer"  # retry later: the request goes back to the queue
-    WRONG_NUMBER = "wrong_number"
-    REFERRED = "referred"
-    ADMITTED = "admitted"
 
 
 class CallbackError(HelplineError):
@@ -105,100 +92,102 @@ def due_time(settings: Settings, priority: str, now: float) -> float:
 
 @dataclass(frozen=True)
 class Staged:
-    """What :func:`stage` queued in the transaction."""
+    """What :func:`stage` queued in the transaction: the request as it will be once the transaction commits."""
 
-    request_id: str
+    request: CallbackRequest
     created: bool
     alerted: bool
 
+    @property
+    def request_id(self) -> str:
+        return self.request.id
 
-def read_open(pipe: Pipeline | redis.Redis, raw_id: bytes | str | None) -> tuple[str | None, dict[str, str]]:
-    """The open request whose id a transaction read from ``open_key(number)`` (which it WATCHes): its id and
-    fields. Also WATCHes the request's own key when ``pipe`` is a pipeline in watch mode."""
+
+def read_open(pipe: Pipeline | redis.Redis, raw_id: bytes | str | None) -> CallbackRequest | None:
+    """The open request whose id a transaction read from ``open_key(number)`` (which it WATCHes); None when there
+    is none. Also WATCHes the request's own key when ``pipe`` is a pipeline in watch mode."""
     if not raw_id:
-        return None, {}
+        return None
     request_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
     if isinstance(pipe, Pipeline):
         pipe.watch(request_key(request_id))
-    return request_id, _decode(pipe.hgetall(request_key(request_id)))
+    raw = pipe.hgetall(request_key(request_id))
+    return replace(CallbackRequest.from_redis(raw), id=request_id) if raw else None
 
 
-def _decode(raw: dict[bytes, bytes]) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in raw.items()}
+def _write(pipe: Pipeline, before: CallbackRequest | None, after: CallbackRequest) -> None:
+    """Queue the HSET (and HDEL) that turn ``before``'s hash into ``after``'s: only the fields that changed."""
+    changed, gone = after.changes_from(before)
+    if changed:
+        pipe.hset(request_key(after.id), mapping=fields(changed))
+    if gone:
+        pipe.hdel(request_key(after.id), *gone)
 
 
 def stage(pipe: Pipeline, queues: dict[str, Queue], settings: Settings, number: str, channel: str, lang: str,
-          action: RequestCallback, existing_id: str | None, existing: dict[str, str],
-          now: float | None = None) -> Staged:
-    """Queue, inside ``pipe``'s MULTI, the creation or update of the number's request, its staff alert and its
-    deadline check."""
+          action: RequestCallback, existing: CallbackRequest | None, now: float | None = None) -> Staged:
+    """Queue, inside ``pipe``'s MULTI, the creation or update of the number's request (``existing``, from
+    :func:`read_open`), its staff alert and its deadline check."""
     now = time.time() if now is None else now
-    if existing_id and existing.get("status") in (Status.OPEN, Status.CLAIMED):
-        old_priority = existing.get("priority", "routine")
+    if existing is not None and existing.is_live:
+        old_priority = existing.priority
         raised = PRIORITY_RANK[action.priority] < PRIORITY_RANK.get(old_priority, 2)
         priority = action.priority if raised else old_priority
-        gathered = {**json.loads(existing.get("gathered", "{}")), **action.gathered}
-        topics = list(dict.fromkeys(json.loads(existing.get("topics", "[]")) + list(action.topics)))[-10:]
         # A new ask counts (staff see "asked 40 times"); the same ask only adds what was gathered.
-        requests = int(existing.get("requests", "1")) + (1 if action.ask or raised else 0)
-        updates: dict[str, Any] = {"priority": priority, "gathered": json.dumps(gathered),
-                                   "topics": json.dumps(topics), "updated": now, "requests": requests,
-                                   "call_only": int(action.call_only or existing.get("call_only") == "1")}
+        updated = replace(existing, priority=priority, gathered={**existing.gathered, **action.gathered},
+                          topics=tuple(dict.fromkeys(existing.topics + tuple(action.topics)))[-10:], updated=now,
+                          requests=existing.requests + (1 if action.ask or raised else 0),
+                          call_only=action.call_only or existing.call_only)
         if action.latest:
-            updates["latest"] = _latest(existing.get("latest"), action.latest)
+            updated = replace(updated, latest=_latest(existing.latest, action.latest))
         detail = f"asked again ({action.reason})" if action.ask else f"details added ({action.reason})"
         if raised:
-            due = min(float(existing.get("due", now + 1e9)), due_time(settings, priority, now))
-            updates.update(reason=action.reason, due=due)
+            due = min(existing.due if existing.due else now + 1e9, due_time(settings, priority, now))
+            updated = replace(updated, reason=action.reason, due=due)
             detail = f"priority raised from {old_priority} to {priority} ({action.reason})"
-            if existing.get("status") == Status.OPEN:
-                pipe.zadd(QUEUE_KEY, {existing_id: queue_score(priority, float(existing.get("created", now)))})
-        pipe.hset(request_key(existing_id), mapping=updates)
-        add_audit(pipe, existing_id, "helpline", "updated", detail, now)
+            if existing.status == Status.OPEN:
+                pipe.zadd(QUEUE_KEY, {existing.id: queue_score(priority, existing.created or now)})
+        _write(pipe, existing, updated)
+        add_audit(pipe, existing.id, "helpline", "updated", detail, now)
         if "recording_url" in action.gathered:  # a voicemail left on an existing request, for the reports
             stats.bump(pipe, settings, ["voicemail"], now)
         if raised:
-            _schedule(pipe, queues, existing_id, priority, requests, float(updates["due"]))
-        return Staged(existing_id, created=False, alerted=raised)
-    request_id = f"cb_{int(now)}_{secrets.token_hex(4)}"
-    due = due_time(settings, action.priority, now)
-    fields = {
-        "id": request_id, "number": number, "channel": channel, "lang": lang, "reason": action.reason,
-        "priority": action.priority, "status": Status.OPEN, "gathered": json.dumps(action.gathered),
-        "topics": json.dumps(list(action.topics)), "call_only": int(action.call_only), "created": now,
-        "updated": now, "due": due, "requests": 1, "attempts": 0, "alerts": 0,
-    }
-    if action.latest:
-        fields["latest"] = _latest(None, action.latest)
-    pipe.hset(request_key(request_id), mapping=fields)
-    pipe.set(open_key(number), request_id)
-    pipe.zadd(QUEUE_KEY, {request_id: queue_score(action.priority, now)})
-    add_audit(pipe, request_id, "helpline", "created", f"{action.priority}: {action.reason} ({channel})", now)
+            _schedule(pipe, queues, existing.id, priority, updated.requests, updated.due)
+        return Staged(updated, created=False, alerted=raised)
+    request = CallbackRequest(
+        id=f"cb_{int(now)}_{secrets.token_hex(4)}", number=number, channel=channel, lang=lang, reason=action.reason,
+        priority=action.priority, status=Status.OPEN, gathered=dict(action.gathered), topics=tuple(action.topics),
+        call_only=action.call_only, created=now, updated=now, due=due_time(settings, action.priority, now),
+        requests=1, attempts=0, alerts=0, latest=_latest((), action.latest) if action.latest else ())
+    _write(pipe, None, request)
+    pipe.set(open_key(number), request.id)
+    pipe.zadd(QUEUE_KEY, {request.id: queue_score(action.priority, now)})
+    add_audit(pipe, request.id, "helpline", "created", f"{action.priority}: {action.reason} ({channel})", now)
     stats.bump(pipe, settings, [f"request:{action.priority}"]
                + (["voicemail"] if "recording_url" in action.gathered else []), now)
-    _schedule(pipe, queues, request_id, action.priority, 1, due)
-    return Staged(request_id, created=True, alerted=True)
+    _schedule(pipe, queues, request.id, action.priority, 1, request.due)
+    return Staged(request, created=True, alerted=True)
 
 
 LATEST_KEPT = 5  # the crisis categories of a request's latest messages, shown on its card
 
 
-def _latest(raw: str | None, category: str) -> str:
-    """The request's ``latest`` field with one more message's category (newest last): JSON, a few names."""
-    kept = json.loads(raw) if raw else []
-    return json.dumps((kept + [category])[-LATEST_KEPT:])
+def _latest(kept: tuple[str, ...], category: str) -> tuple[str, ...]:
+    """The request's ``latest`` with one more message's category (newest last): a few names."""
+    return (kept + (category,))[-LATEST_KEPT:]
 
 
-def enrich(pipe: Pipeline, request_id: str, existing: dict[str, str], gathered: dict[str, str],
-           now: float | None = None) -> None:
-    """Add answers (a name, a best time) to an open request, inside ``pipe``'s MULTI; no alert, no new ask."""
-    if existing.get("status") not in (Status.OPEN, Status.CLAIMED) or not gathered:
-        return
+def enrich(pipe: Pipeline, existing: CallbackRequest, gathered: dict[str, str],
+           now: float | None = None) -> CallbackRequest:
+    """Add answers (a name, a best time) to an open request, inside ``pipe``'s MULTI; no alert, no new ask.
+    Returns the request as it will be."""
+    if not existing.is_live or not gathered:
+        return existing
     now = time.time() if now is None else now
-    merged = {**json.loads(existing.get("gathered", "{}")), **gathered}
-    existing["gathered"] = json.dumps(merged)
-    pipe.hset(request_key(request_id), mapping={"gathered": existing["gathered"], "updated": now})
-    add_audit(pipe, request_id, "helpline", "details added", ", ".join(sorted(gathered)), now)
+    updated = replace(existing, gathered={**existing.gathered, **gathered}, updated=now)
+    _write(pipe, existing, updated)
+    add_audit(pipe, existing.id, "helpline", "details added", ", ".join(sorted(gathered)), now)
+    return updated
 
 
 def _schedule(pipe: Pipeline, queues: dict[str, Queue], request_id: str, priority: str, n: int,
@@ -240,35 +229,42 @@ def add_audit_event(conn: redis.Redis, who: str, action: str, detail: str = "") 
 
 
 # -- reading ------------------------------------------------------------------------------------------------------
-def get(conn: redis.Redis, request_id: str) -> dict[str, Any] | None:
-    """A request's fields, with JSON and numeric fields decoded; None when there is no such request."""
+def load(conn: redis.Redis, request_id: str) -> CallbackRequest | None:
+    """A request; None when there is no such request (or it has expired)."""
     raw = conn.hgetall(request_key(request_id))
-    return _typed(_decode(raw)) if raw else None
+    return replace(CallbackRequest.from_redis(raw), id=request_id) if raw else None
 
 
-def _typed(fields: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = dict(fields)
-    out["gathered"] = json.loads(fields.get("gathered") or "{}")
-    out["topics"] = json.loads(fields.get("topics") or "[]")
-    for name in ("created", "updated", "due", "claimed_at", "claim_expires", "completed_at", "first_claimed_at"):
-        if name in fields:
-            out[name] = float(fields[name])
-    for name in ("requests", "attempts", "alerts"):
-        out[name] = int(fields.get(name, 0))
-    out["call_only"] = fields.get("call_only") == "1"
-    out["latest"] = json.loads(fields.get("latest") or "[]")
-    return out
+def load_many(conn: redis.Redis, ids: list[str]) -> list[CallbackRequest]:
+    """The requests with these ids that still exist, in that order."""
+    return [r for r in (load(conn, i) for i in ids) if r is not None]
+
+
+def load_open(conn: redis.Redis, limit: int = 500) -> list[CallbackRequest]:
+    """Requests waiting for a person, in the order staff should work them: crisis first, then oldest first."""
+    return load_many(conn, texts(conn.zrange(QUEUE_KEY, 0, limit - 1)))
+
+
+def load_claimed(conn: redis.Redis) -> list[CallbackRequest]:
+    return load_many(conn, texts(conn.zrange(CLAIMED_KEY, 0, -1)))
+
+
+# The plain-dict views of the same reads, for callers not yet reading attributes (helpline/staff/api.py and the
+# CLI's `callbacks list`, rewritten in parallel as part of issue 16): remove once they use load/load_open.
+def get(conn: redis.Redis, request_id: str) -> dict[str, Any] | None:
+    """:func:`load` as a dict (:meth:`CallbackRequest.as_dict`)."""
+    found = load(conn, request_id)
+    return found.as_dict() if found else None
 
 
 def open_requests(conn: redis.Redis, limit: int = 500) -> list[dict[str, Any]]:
-    """Requests waiting for a person, in the order staff should work them: crisis first, then oldest first."""
-    ids = [i.decode() for i in conn.zrange(QUEUE_KEY, 0, limit - 1)]
-    return [r for r in (get(conn, i) for i in ids) if r is not None]
+    """:func:`load_open` as dicts."""
+    return [r.as_dict() for r in load_open(conn, limit)]
 
 
 def claimed_requests(conn: redis.Redis) -> list[dict[str, Any]]:
-    ids = [i.decode() for i in conn.zrange(CLAIMED_KEY, 0, -1)]
-    return [r for r in (get(conn, i) for i in ids) if r is not None]
+    """:func:`load_claimed` as dicts."""
+    return [r.as_dict() for r in load_claimed(conn)]
 
 
 def audit_trail(conn: redis.Redis, request_id: str) -> list[dict[str, Any]]:
@@ -276,89 +272,92 @@ def audit_trail(conn: redis.Redis, request_id: str) -> list[dict[str, Any]]:
 
 
 # -- staff actions ------------------------------------------------------------------------------------------------
-def _act(conn: redis.Redis, request_id: str, change: Any) -> dict[str, Any]:
-    """Run ``change(pipe, fields)`` in a WATCH/MULTI transaction on the request, so two staff never both win."""
+Change = Callable[[Pipeline, CallbackRequest], CallbackRequest]
+
+
+def _act(conn: redis.Redis, request_id: str, change: Change) -> CallbackRequest:
+    """Run ``change(pipe, request)`` in a WATCH/MULTI transaction on the request, so two staff never both win;
+    ``change`` queues its writes and returns the request as it will be."""
     key = request_key(request_id)
-    result: list[dict[str, Any]] = []
+    result: list[CallbackRequest] = []
 
     def attempt(pipe: Pipeline) -> None:
         result.clear()
-        fields = _decode(pipe.hgetall(key))
-        if not fields:
+        raw = pipe.hgetall(key)
+        if not raw:
             raise NoSuchRequest(f"no callback request {request_id}")
         pipe.multi()
-        result.append(change(pipe, fields))
+        result.append(change(pipe, replace(CallbackRequest.from_redis(raw), id=request_id)))
 
     conn.transaction(attempt, key)
     return result[0]
 
 
 def claim(conn: redis.Redis, request_id: str, staff: str, settings: Settings, queues: dict[str, Queue],
-          now: float | None = None) -> dict[str, Any]:
+          now: float | None = None) -> CallbackRequest:
     """Take a request to call it. Raises :class:`AlreadyClaimed` or :class:`NotClaimable`; exactly one of two
     simultaneous claims succeeds."""
     now = time.time() if now is None else now
     token = secrets.token_hex(6)
     expires = now + settings.claim_timeout_minutes * 60
 
-    def change(pipe: Pipeline, fields: dict[str, str]) -> dict[str, Any]:
-        if fields["status"] == Status.CLAIMED:
-            holder = fields.get("claimed_by", "someone")
-            raise AlreadyClaimed(f"{request_id} is already claimed by {holder}")
-        if fields["status"] != Status.OPEN:
-            raise NotClaimable(f"{request_id} is {fields['status']}, not open")
-        updates = {"status": Status.CLAIMED, "claimed_by": staff, "claimed_at": now, "claim_token": token,
-                   "claim_expires": expires, "updated": now}
-        pipe.hset(request_key(request_id), mapping=updates)
+    def change(pipe: Pipeline, request: CallbackRequest) -> CallbackRequest:
+        if request.status == Status.CLAIMED:
+            raise AlreadyClaimed(f"{request_id} is already claimed by {request.claimed_by or 'someone'}")
+        if request.status != Status.OPEN:
+            raise NotClaimable(f"{request_id} is {request.status}, not open")
+        claimed = replace(request, status=Status.CLAIMED, claimed_by=staff, claimed_at=now, claim_token=token,
+                          claim_expires=expires, updated=now)
+        if request.first_claimed_at is None:  # time to claim, for the reports
+            claimed = replace(claimed, first_claimed_at=now)
+            stats.count_claim(pipe, settings, request.priority, request.created, request.due or now, now)
+        _write(pipe, request, claimed)
         pipe.zrem(QUEUE_KEY, request_id)
         pipe.zadd(CLAIMED_KEY, {request_id: expires})
         add_audit(pipe, request_id, staff, "claimed", "", now)
-        if "first_claimed_at" not in fields:  # time to claim, for the reports
-            pipe.hset(request_key(request_id), "first_claimed_at", now)
-            stats.count_claim(pipe, settings, fields["priority"], float(fields["created"]),
-                              float(fields.get("due", now)), now)
         queues["default"].enqueue_at(dt.datetime.fromtimestamp(expires, dt.UTC), "workers.alerts.expire_claim",
                                      request_id, token, job_id=f"claim-{request_id}-{token}", pipeline=pipe)
-        return {**fields, **{k: str(v) for k, v in updates.items()}}
+        return claimed
 
-    return _typed(_act(conn, request_id, change))
+    return _act(conn, request_id, change)
 
 
 def release(conn: redis.Redis, request_id: str, staff: str, *, supervisor: bool = False, why: str = "released",
             token: str | None = None, now: float | None = None, settings: Settings | None = None,
-            queues: dict[str, Queue] | None = None) -> dict[str, Any]:
+            queues: dict[str, Queue] | None = None) -> CallbackRequest:
     """Put a claimed request back in the queue (by its holder, a supervisor, or the lapsed-claim job). With
     ``settings`` and ``queues``, a crisis request starts a new escalation ladder."""
     now = time.time() if now is None else now
 
-    def change(pipe: Pipeline, fields: dict[str, str]) -> dict[str, Any]:
-        if fields["status"] != Status.CLAIMED:
-            raise NotClaimable(f"{request_id} is {fields['status']}, not claimed")
-        if token is not None and fields.get("claim_token") != token:
+    def change(pipe: Pipeline, request: CallbackRequest) -> CallbackRequest:
+        if request.status != Status.CLAIMED:
+            raise NotClaimable(f"{request_id} is {request.status}, not claimed")
+        if token is not None and request.claim_token != token:
             raise NotClaimable(f"{request_id} was claimed again since")
-        if token is None and not supervisor and fields.get("claimed_by") != staff:
-            raise AlreadyClaimed(f"{request_id} is claimed by {fields.get('claimed_by')}, not by {staff}")
-        _reopen(pipe, request_id, fields)
-        pipe.hset(request_key(request_id), "updated", now)
-        add_audit(pipe, request_id, staff, why, f"was held by {fields.get('claimed_by')}", now)
-        if settings is not None and queues is not None and fields["priority"] == "crisis":
-            run = secrets.token_hex(4)
-            pipe.hset(request_key(request_id), "escalation", run)
-            _start_ladder(pipe, queues["crisis"], request_id, run, now + settings.due_crisis_minutes * 60)
-        return {**fields, "status": Status.OPEN}
+        if token is None and not supervisor and request.claimed_by != staff:
+            raise AlreadyClaimed(f"{request_id} is claimed by {request.claimed_by}, not by {staff}")
+        released = replace(_reopen(pipe, request), updated=now)
+        add_audit(pipe, request_id, staff, why, f"was held by {request.claimed_by}", now)
+        if settings is not None and queues is not None and request.priority == "crisis":
+            released = replace(released, escalation=secrets.token_hex(4))
+            _start_ladder(pipe, queues["crisis"], request_id, released.escalation or "",
+                          now + settings.due_crisis_minutes * 60)
+        _write(pipe, request, released)
+        return released
 
-    return _typed(_act(conn, request_id, change))
+    return _act(conn, request_id, change)
 
 
-def _reopen(pipe: Pipeline, request_id: str, fields: dict[str, str]) -> None:
-    pipe.hset(request_key(request_id), "status", Status.OPEN)
-    pipe.hdel(request_key(request_id), "claimed_by", "claimed_at", "claim_token", "claim_expires")
-    pipe.zrem(CLAIMED_KEY, request_id)
-    pipe.zadd(QUEUE_KEY, {request_id: queue_score(fields["priority"], float(fields["created"]))})
+def _reopen(pipe: Pipeline, request: CallbackRequest) -> CallbackRequest:
+    """Queue the moves that put ``request`` back in the queue; returns it open, without its claim (to write)."""
+    pipe.zrem(CLAIMED_KEY, request.id)
+    pipe.zadd(QUEUE_KEY, {request.id: queue_score(request.priority, request.created)})
+    return replace(request, status=Status.OPEN, claimed_by=None, claimed_at=None, claim_token=None,
+                   claim_expires=None)
 
 
 def complete(conn: redis.Redis, request_id: str, staff: str, outcome: str, note: str, settings: Settings, *,
-             supervisor: bool = False, now: float | None = None) -> dict[str, Any]:
+             supervisor: bool = False, now: float | None = None) -> CallbackRequest:
     """Close a claimed request with an outcome and a note. ``no_answer`` puts it back in the queue to retry."""
     now = time.time() if now is None else now
     try:
@@ -367,28 +366,27 @@ def complete(conn: redis.Redis, request_id: str, staff: str, outcome: str, note:
         raise CallbackError(f"unknown outcome {outcome!r}; one of: {', '.join(o.value for o in Outcome)}") from None
     note = note.strip()[:2000]
 
-    def change(pipe: Pipeline, fields: dict[str, str]) -> dict[str, Any]:
-        if fields["status"] != Status.CLAIMED:
-            raise NotClaimable(f"{request_id} is {fields['status']}: claim it first")
-        if not supervisor and fields.get("claimed_by") != staff:
-            raise AlreadyClaimed(f"{request_id} is claimed by {fields.get('claimed_by')}, not by {staff}")
-        key = request_key(request_id)
-        attempts = int(fields.get("attempts", "0")) + 1
-        pipe.hset(key, mapping={"attempts": attempts, "last_outcome": result, "last_note": note, "updated": now})
+    def change(pipe: Pipeline, request: CallbackRequest) -> CallbackRequest:
+        if request.status != Status.CLAIMED:
+            raise NotClaimable(f"{request_id} is {request.status}: claim it first")
+        if not supervisor and request.claimed_by != staff:
+            raise AlreadyClaimed(f"{request_id} is claimed by {request.claimed_by}, not by {staff}")
+        tried = replace(request, attempts=request.attempts + 1, last_outcome=result, last_note=note, updated=now)
         add_audit(pipe, request_id, staff, f"completed: {result}", note, now)
         stats.bump(pipe, settings, [f"outcome:{result}"], now)
         if result is Outcome.NO_ANSWER:
-            _reopen(pipe, request_id, fields)
-            return {**fields, "status": Status.OPEN, "attempts": str(attempts)}
-        pipe.hset(key, mapping={"status": Status.DONE, "outcome": result, "completed_at": now,
-                                "completed_by": staff})
+            reopened = _reopen(pipe, tried)
+            _write(pipe, request, reopened)
+            return reopened
+        done = replace(tried, status=Status.DONE, outcome=result, completed_at=now, completed_by=staff)
+        _write(pipe, request, done)
         pipe.zrem(CLAIMED_KEY, request_id)
         pipe.zrem(QUEUE_KEY, request_id)
         pipe.zadd(CLOSED_KEY, {request_id: now})
-        pipe.delete(open_key(fields["number"]))
+        pipe.delete(open_key(request.number))
         retention = settings.retention_days * 86400
-        pipe.expire(key, retention)
+        pipe.expire(request_key(request_id), retention)
         pipe.expire(audit_key(request_id), retention)
-        return {**fields, "status": Status.DONE, "outcome": str(result), "attempts": str(attempts)}
+        return done
 
-    return _typed(_act(conn, request_id, change))
+    return _act(conn, request_id, change)

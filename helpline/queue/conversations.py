@@ -11,10 +11,9 @@ alert are made once.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import redis
 from rq import Queue
@@ -23,6 +22,8 @@ from helpline.config import Settings
 from helpline.engine import Enrich, RequestCallback, State
 from helpline.engine.dialogue import Inbound, OptIn, OptOut, Outcome
 from helpline.queue import callbacks, dedupe, flood, optouts, stats
+from helpline.queue.records import ConversationRecord
+from helpline.redisdb import binary, text
 
 
 def state_key(channel: str, number: str) -> str:
@@ -37,19 +38,6 @@ def lang_key(number: str) -> str:
 def sid_tag(sid: str) -> str:
     """A short, stable tag for a MessageSid (or CallSid:step): 48 bits, plenty among a conversation's last few."""
     return hashlib.blake2b(sid.encode(), digest_size=6).hexdigest()
-
-
-_DEFAULTS = asdict(State())
-
-
-def _record(state: State, tag: str, reply: list[str]) -> str:
-    """What is stored per conversation: its state (fields at their defaults left out: memory), the tag of its
-    latest message and the latest reply (so a retried webhook gets exactly the same answer). One key, expiring
-    with the conversation; older messages are remembered by :mod:`helpline.queue.dedupe`."""
-    data = {k: v for k, v in asdict(state).items() if v != _DEFAULTS[k] or k == "node"}
-    data["_last"] = tag
-    data["_reply"] = reply
-    return json.dumps(data, separators=(",", ":"))
 
 
 @dataclass
@@ -75,7 +63,8 @@ class Conversations:
         self.ttl = settings.conversation_ttl
 
     def load(self, channel: str, number: str) -> State:
-        return State.from_json(self.conn.get(state_key(channel, number)))
+        record = ConversationRecord.from_redis(self.conn.get(state_key(channel, number)))
+        return record.state if record else State()
 
     def handle(self, channel: str, number: str, sid: str, inbound: Inbound,
                decide: Callable[[State, Inbound], Outcome], *, session: str | None = None,
@@ -100,32 +89,31 @@ class Conversations:
             result.clear()
             # One round trip for everything this message depends on (WATCHed by transaction()).
             raw, opted, open_id, raw_lang, raw_seen, *counts = pipe.mget(*keys, *counters)
-            lang = raw_lang.decode() if raw_lang else None
-            record = json.loads(raw) if raw else {}
-            latest = record.get("_last") or (record.get("_sids") or [None])[-1]
-            if dedupe.seen(raw_seen, seen_tag, now) or tag in record.get("_sids", ()) or tag == latest:
+            lang = text(raw_lang) if raw_lang else None
+            raw_seen = binary(raw_seen)
+            record = ConversationRecord.from_redis(raw)
+            if dedupe.seen(raw_seen, seen_tag, now) or (record is not None and record.seen(tag)):
                 # A retry or a replay: the latest message gets its reply again, an older one nothing more.
-                result.append(Handled(record.get("_reply", []) if latest == tag else [], None, replayed=True))
+                again = list(record.reply) if record is not None and record.last == tag else []
+                result.append(Handled(again, None, replayed=True))
                 return
-            state = State.from_json(raw)
+            state = record.state if record else State()
             seen_after = dedupe.add(raw_seen, seen_tag, now)
-            throttle = flood_limits and not (never_throttle and never_throttle(state))
-            if throttle and flood.over(counts, flood_limits):  # type: ignore[arg-type]
+            if flood_limits and not (never_throttle and never_throttle(state)) and flood.over(counts, flood_limits):
                 pipe.multi()
                 flood.count(pipe, counters)
-                pipe.set(keys[0], _record(state, tag, []), ex=self.ttl)
+                pipe.set(keys[0], ConversationRecord(state, tag).to_redis(), ex=self.ttl)
                 pipe.set(keys[4], seen_after, ex=dedupe.ttl())
                 result.append(Handled([], None, replayed=False, throttled=True))
                 return
-            existing_id, existing = callbacks.read_open(pipe, open_id)
-            request_open = existing.get("status") in (callbacks.Status.OPEN, callbacks.Status.CLAIMED)
+            existing = callbacks.read_open(pipe, open_id)
             outcome = decide(state, Inbound(inbound.text, inbound.channel, opted is not None,
                                             inbound.opt_out_type, inbound.digits, lang, now=now,
-                                            request_open=request_open))
+                                            request_open=existing is not None and existing.is_live))
             texts = render(outcome) if render else outcome.texts
             pipe.multi()
             flood.count(pipe, counters)
-            pipe.set(keys[0], _record(outcome.state, tag, texts), ex=self.ttl)
+            pipe.set(keys[0], ConversationRecord(outcome.state, tag, tuple(texts)).to_redis(), ex=self.ttl)
             pipe.set(keys[4], seen_after, ex=dedupe.ttl())
             stats.count_message(pipe, self.settings, channel, outcome.state.lang or "en",  # reports: no text
                                 new_contact=raw is None and outcome.path != "call-ended", now=now,
@@ -138,15 +126,13 @@ class Conversations:
                     pipe.set(keys[1], int(now))
                 elif isinstance(action, OptIn):
                     pipe.delete(keys[1])
-                elif isinstance(action, Enrich) and existing_id:
-                    callbacks.enrich(pipe, existing_id, existing, action.gathered, now)
+                elif isinstance(action, Enrich) and existing is not None:
+                    existing = callbacks.enrich(pipe, existing, action.gathered, now)
                 elif isinstance(action, RequestCallback):
                     staged = callbacks.stage(pipe, self.queues, self.settings, number, channel,
-                                             outcome.state.lang, action, existing_id, existing, now)
-                    request_id = existing_id = staged.request_id
-                    gathered = {**json.loads(existing.get("gathered", "{}")), **action.gathered}
-                    existing = {"status": "open", "priority": action.priority, "created": str(now),
-                                **existing, "gathered": json.dumps(gathered)}
+                                             outcome.state.lang, action, existing, now)
+                    existing = staged.request
+                    request_id = existing.id
             result.append(Handled(texts, outcome, replayed=False, before=state.node, request_id=request_id))
 
         self.conn.transaction(attempt, *keys)

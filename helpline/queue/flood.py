@@ -19,7 +19,7 @@ def keys(number: str, now: float) -> list[str]:
     return [f"hl:flood:{window}:{number}:{int(now // window)}" for window, _ in WINDOWS]
 
 
-def over(counts: Sequence[bytes | None], limits: tuple[int, int]) -> bool:
+def over(counts: Sequence[bytes | str | None], limits: tuple[int, int]) -> bool:
     """True when counting one more message would pass a limit."""
     return any(int(c or 0) + 1 > limit for c, limit in zip(counts, limits, strict=True))
 

@@ -20,6 +20,7 @@ from twilio.rest import Client
 from helpline.config import Settings
 from helpline.logs import mask
 from helpline.queue import optouts
+from helpline.redisdb import text
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "hl:outbox"
@@ -77,7 +78,7 @@ class Sender:
             raise OptedOut(mask(to))
         if self.client is None:
             return self._outbox_once(mark, to, body, kind)
-        state = (self.conn.get(mark) or b"").decode()
+        state = text(self.conn.get(mark) or b"")
         if state.startswith("sent:"):
             return Sent(to, state[5:], "already")
         if state.startswith("sending:"):
@@ -116,7 +117,7 @@ class Sender:
             outcome.clear()
             done = pipe.get(mark)
             if done:
-                outcome.append(Sent(to, done.decode().removeprefix("sent:"), "already"))
+                outcome.append(Sent(to, text(done).removeprefix("sent:"), "already"))
                 return
             pipe.multi()
             pipe.lpush(OUTBOX_KEY, json.dumps(entry))

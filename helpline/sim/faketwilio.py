@@ -44,7 +44,7 @@ class FakeTwilio:
     def url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def start(self, port: int = 0) -> FakeTwilio:
         fake = self

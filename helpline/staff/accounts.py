@@ -30,6 +30,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpline.config import Settings
 from helpline.errors import HelplineError
+from helpline.redisdb import fields as hash_fields
+from helpline.redisdb import text, texts
 
 ACCOUNTS_KEY = "hl:staff"
 NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
@@ -99,34 +101,35 @@ def add(conn: redis.Redis, name: str, password: str, role: Role | str = Role.STA
         raise AccountError(f"role must be one of: {', '.join(r.value for r in Role)}") from None
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    created = time.time() if now is None else now
     fields = {"name": name, "role": role.value, "password": generate_password_hash(password), "phone": phone,
-              "created": time.time() if now is None else now}
+              "created": created}
     if not conn.hsetnx(account_key(name), "name", name):
         raise AccountError(f"there is already an account called {name!r}")
     pipe = conn.pipeline()
-    pipe.hset(account_key(name), mapping=fields)
+    pipe.hset(account_key(name), mapping=hash_fields(fields))
     pipe.sadd(ACCOUNTS_KEY, name)
     pipe.execute()
-    return Account(name, role, phone, float(fields["created"]))  # type: ignore[arg-type]
+    return Account(name, role, phone, created)
 
 
 def get(conn: redis.Redis, name: str) -> Account | None:
     raw = conn.hgetall(account_key(normalise_name(name)))
     if not raw or b"password" not in raw:
         return None
-    fields = {k.decode(): v.decode() for k, v in raw.items()}
+    fields = {text(k): text(v) for k, v in raw.items()}
     return Account(fields["name"], Role(fields["role"]), fields.get("phone", ""), float(fields.get("created", 0)))
 
 
 def all_accounts(conn: redis.Redis) -> list[Account]:
-    names = sorted(n.decode() for n in conn.smembers(ACCOUNTS_KEY))
+    names = sorted(texts(conn.smembers(ACCOUNTS_KEY)))
     return [a for a in (get(conn, n) for n in names) if a is not None]
 
 
 def remove(conn: redis.Redis, name: str) -> bool:
     """Delete an account and end its sessions. False when there was no such account."""
     name = normalise_name(name)
-    tokens = [t.decode() for t in conn.smembers(sessions_key(name))]
+    tokens = texts(conn.smembers(sessions_key(name)))
     pipe = conn.pipeline()
     pipe.delete(account_key(name), sessions_key(name), *(session_key(t) for t in tokens))
     pipe.srem(ACCOUNTS_KEY, name)
@@ -185,7 +188,7 @@ def check_login(conn: redis.Redis, name: str, password: str, settings: Settings,
     if wait_left > 0:
         raise LoginRefused(f"Too many failed logins: wait {wait_left} seconds and try again.", wait_left)
     raw = conn.hget(account_key(name), "password")
-    ok = check_password_hash(raw.decode() if raw else _DUMMY_HASH, password) and raw is not None
+    ok = check_password_hash(text(raw) if raw else _DUMMY_HASH, password) and raw is not None
     if ok:
         conn.delete(fails, wait)
         account = get(conn, name)
@@ -234,7 +237,7 @@ def session_account(conn: redis.Redis, token: str | None) -> Account | None:
     if not token:
         return None
     name = conn.get(session_key(token))
-    return get(conn, name.decode()) if name else None
+    return get(conn, text(name)) if name else None
 
 
 def end_session(conn: redis.Redis, token: str | None) -> None:
@@ -242,9 +245,9 @@ def end_session(conn: redis.Redis, token: str | None) -> None:
         return
     name = conn.getdel(session_key(token))
     if name:
-        conn.srem(sessions_key(name.decode()), token)
+        conn.srem(sessions_key(text(name)), token)
 
 
 def end_sessions(conn: redis.Redis, name: str) -> None:
-    tokens = [t.decode() for t in conn.smembers(sessions_key(name))]
+    tokens = texts(conn.smembers(sessions_key(name)))
     conn.delete(sessions_key(name), *(session_key(t) for t in tokens))

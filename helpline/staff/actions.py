@@ -5,21 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from helpline.queue import callbacks
+from helpline.queue.records import CallbackRequest
 from helpline.staff import calls
 from helpline.staff.accounts import Account
 
 
-def claim(hl: Any, request_id: str, account: Account) -> dict[str, Any]:
+def claim(hl: Any, request_id: str, account: Account) -> CallbackRequest:
     return callbacks.claim(hl.conn, request_id, account.name, hl.settings, hl.queues)
 
 
-def release(hl: Any, request_id: str, account: Account) -> dict[str, Any]:
+def release(hl: Any, request_id: str, account: Account) -> CallbackRequest:
     """The holder releases their claim; a supervisor may release anyone's."""
     return callbacks.release(hl.conn, request_id, account.name, supervisor=account.supervisor,
                              settings=hl.settings, queues=hl.queues)
 
 
-def complete(hl: Any, request_id: str, account: Account, outcome: str, note: str) -> dict[str, Any]:
+def complete(hl: Any, request_id: str, account: Account, outcome: str, note: str) -> CallbackRequest:
     return callbacks.complete(hl.conn, request_id, account.name, outcome, note, hl.settings)
 
 
@@ -38,14 +39,16 @@ def status_for(exc: callbacks.CallbackError) -> int:
     return 400
 
 
-def done_message(action: str, request_id: str, result: Any = None) -> str:
-    what = f"'{result['reason']}' ({request_id})" if isinstance(result, dict) and result.get("reason") else request_id
+def done_message(action: str, request_id: str, result: CallbackRequest | str | None = None) -> str:
+    """What staff are told after ``action`` (``result``: the request as the action left it; a job id for a call)."""
+    request = result if isinstance(result, CallbackRequest) else None
+    what = f"'{request.reason}' ({request_id})" if request and request.reason else request_id
     if action == "claim":
         return f"You have claimed {what}. Call them now."
     if action == "release":
         return f"{what} is back in the queue."
     if action == "call":
         return "Calling your phone now: answer it and you will be connected (they see the helpline's number)."
-    if isinstance(result, dict) and result.get("status") == callbacks.Status.OPEN:
+    if request and request.status == callbacks.Status.OPEN:
         return f"No answer recorded for {what}; it is back in the queue to try again."
     return f"{what} is closed. Thank you."

@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import redis
 
 from helpline.logs import mask
 from helpline.queue import callbacks
+from helpline.queue.records import CallbackRequest, Status
+from helpline.redisdb import text, texts
 from helpline.staff.accounts import Account, all_accounts
 
 
@@ -22,37 +25,40 @@ def order_key(row: dict[str, Any]) -> tuple[int, float, float]:
     return (0 if row["priority"] == "crisis" else 1, float(row["due"]), float(row["created"]))
 
 
-def row_for(request: dict[str, Any], viewer: Account, now: float) -> dict[str, Any]:
+def row_for(request: CallbackRequest | Mapping[str, Any], viewer: Account, now: float) -> dict[str, Any]:
     """One request as ``viewer`` may see it. The number and what the client told the helpline (name, best time)
-    are only shown to the staff member who has claimed it."""
-    mine = request["status"] == callbacks.Status.CLAIMED and request.get("claimed_by") == viewer.name
-    row = {
-        "id": request["id"],
-        "priority": request["priority"],
-        "status": request["status"],
-        "reason": request["reason"],
-        "topics": list(request.get("topics", [])),
-        "channel": request.get("channel", "sms"),
-        "lang": request.get("lang", "en"),
-        "created": request["created"],
-        "due": request["due"],
-        "overdue": request["status"] == callbacks.Status.OPEN and request["due"] < now,
-        "claimed_by": request.get("claimed_by"),
-        "claim_expires": request.get("claim_expires"),
+    are only shown to the staff member who has claimed it. (A dict from :func:`callbacks.get` is taken too, for
+    the JSON API until it reads :func:`callbacks.load`.)"""
+    if not isinstance(request, CallbackRequest):
+        request = CallbackRequest.from_dict(request)
+    mine = request.status == Status.CLAIMED and request.claimed_by == viewer.name
+    row: dict[str, Any] = {
+        "id": request.id,
+        "priority": request.priority,
+        "status": request.status.value,
+        "reason": request.reason,
+        "topics": list(request.topics),
+        "channel": request.channel,
+        "lang": request.lang,
+        "created": request.created,
+        "due": request.due,
+        "overdue": request.status == Status.OPEN and request.due < now,
+        "claimed_by": request.claimed_by,
+        "claim_expires": request.claim_expires,
         "mine": mine,
-        "number": request["number"] if mine else mask(request["number"]),
-        "call_only": request["call_only"],
-        "requests": request["requests"],
-        "attempts": request["attempts"],
-        "last_outcome": request.get("last_outcome"),
+        "number": request.number if mine else mask(request.number),
+        "call_only": request.call_only,
+        "requests": request.requests,
+        "attempts": request.attempts,
+        "last_outcome": request.last_outcome.value if request.last_outcome else None,
         # The crisis categories of the latest messages ("none": no crisis words), newest last; never their words.
-        "latest": list(request.get("latest", [])),
-        "voicemail": bool(request.get("gathered", {}).get("recording_url")),
+        "latest": list(request.latest),
+        "voicemail": bool(request.gathered.get("recording_url")),
     }
     if mine:
-        row["gathered"] = request.get("gathered", {})
-        row["recording_length"] = seconds_text(request.get("gathered", {}).get("recording_seconds"))
-        row["last_note"] = request.get("last_note", "")
+        row["gathered"] = dict(request.gathered)
+        row["recording_length"] = seconds_text(request.gathered.get("recording_seconds"))
+        row["last_note"] = request.last_note or ""
     return row
 
 
@@ -75,31 +81,25 @@ def signature(rows: list[dict[str, Any]]) -> str:
 def board(conn: redis.Redis, viewer: Account, now: float | None = None) -> list[dict[str, Any]]:
     """Every open and claimed request as ``viewer`` may see it, in working order."""
     now = time.time() if now is None else now
-    rows = [row_for(r, viewer, now) for r in callbacks.open_requests(conn) + callbacks.claimed_requests(conn)]
+    rows = [row_for(r, viewer, now) for r in callbacks.load_open(conn) + callbacks.load_claimed(conn)]
     return sorted(rows, key=order_key)
 
 
 def history(conn: redis.Redis, limit: int = 100) -> list[dict[str, Any]]:
     """Closed requests, newest first, numbers masked (for supervisors)."""
-    ids = [i.decode() for i in conn.zrevrange(callbacks.CLOSED_KEY, 0, limit - 1)]
-    out = []
-    for request in (callbacks.get(conn, i) for i in ids):
-        if request is None:
-            continue
-        out.append({"id": request["id"], "priority": request["priority"], "reason": request["reason"],
-                    "channel": request.get("channel"), "lang": request.get("lang"),
-                    "number": mask(request["number"]), "created": request["created"],
-                    "completed_at": request.get("completed_at"), "completed_by": request.get("completed_by"),
-                    "outcome": request.get("outcome"), "note": request.get("last_note", ""),
-                    "attempts": request["attempts"]})
-    return out
+    ids = texts(conn.zrevrange(callbacks.CLOSED_KEY, 0, limit - 1))
+    return [{"id": r.id, "priority": r.priority, "reason": r.reason, "channel": r.channel, "lang": r.lang,
+             "number": mask(r.number), "created": r.created, "completed_at": r.completed_at,
+             "completed_by": r.completed_by, "outcome": r.outcome.value if r.outcome else None,
+             "note": r.last_note or "", "attempts": r.attempts}
+            for r in callbacks.load_many(conn, ids)]
 
 
 def recent_audit(conn: redis.Redis, limit: int = 200) -> list[dict[str, Any]]:
     """The newest entries of the audit stream (every staff and system action on every request)."""
     out = []
-    for _id, fields in conn.xrevrange(callbacks.AUDIT_STREAM, count=limit):
-        entry = {k.decode(): v.decode() for k, v in fields.items()}
+    for _id, fields in conn.xrevrange(callbacks.AUDIT_STREAM, count=limit) or []:
+        entry: dict[str, Any] = {text(k): text(v) for k, v in (fields or {}).items()}
         entry["at"] = float(entry.get("at", 0))
         out.append(entry)
     return out
@@ -108,12 +108,12 @@ def recent_audit(conn: redis.Redis, limit: int = 200) -> list[dict[str, Any]]:
 def load(conn: redis.Redis, now: float | None = None, day: float = 86400) -> list[dict[str, Any]]:
     """Per staff member: what they hold now, and what they closed in the last day by outcome."""
     now = time.time() if now is None else now
-    holding = Counter(r.get("claimed_by") for r in callbacks.claimed_requests(conn))
+    holding = Counter(r.claimed_by for r in callbacks.load_claimed(conn))
     closed: dict[str, Counter[str]] = {}
-    for raw in conn.zrangebyscore(callbacks.CLOSED_KEY, now - day, now):
-        request = callbacks.get(conn, raw.decode())
-        if request and request.get("completed_by"):
-            closed.setdefault(request["completed_by"], Counter())[request.get("outcome") or "?"] += 1
+    ids = texts(conn.zrangebyscore(callbacks.CLOSED_KEY, now - day, now))
+    for request in callbacks.load_many(conn, ids):
+        if request.completed_by:
+            closed.setdefault(request.completed_by, Counter())[request.outcome.value if request.outcome else "?"] += 1
     names = {a.name: a for a in all_accounts(conn)}
     everyone = sorted(set(names) | {n for n in holding if n} | set(closed))
     return [{"name": n, "role": names[n].role.value if n in names else "(removed)", "holding": holding.get(n, 0),

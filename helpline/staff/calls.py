@@ -48,15 +48,15 @@ def start_call(hl: Any, request_id: str, account: Account) -> str:
         raise CallUnavailable("click-to-call needs Twilio (TWILIO_ACCOUNT_SID); use the phone link instead")
     if not account.phone:
         raise CallUnavailable("your account has no phone number for click-to-call (helpline staff add --phone)")
-    request = callbacks.get(hl.conn, request_id)
+    request = callbacks.load(hl.conn, request_id)
     if request is None:
         raise callbacks.NoSuchRequest(f"no callback request {request_id}")
-    if request["status"] != callbacks.Status.CLAIMED or request.get("claimed_by") != account.name:
+    if request.status != callbacks.Status.CLAIMED or request.claimed_by != account.name:
         raise callbacks.NotClaimable(f"claim {request_id} before calling")
-    token = request.get("claim_token", "")
+    token = request.claim_token or ""
     if not hl.conn.set(f"hl:call:pending:{request_id}", account.name, nx=True, ex=DOUBLE_TAP_SECONDS):
         raise CallbackError("a call for this request is already being placed; answer your phone")
-    queue = hl.queues["crisis" if request["priority"] == "crisis" else "default"]
+    queue = hl.queues["crisis" if request.priority == "crisis" else "default"]
     job = queue.enqueue("helpline.staff.calls.ring_staff", request_id, account.name, token,
                         result_ttl=3600, failure_ttl=7 * 86400)
     callbacks.add_audit(hl.conn, request_id, account.name, "call requested", "click-to-call: ringing staff phone")
@@ -69,17 +69,17 @@ def ring_staff(request_id: str, staff: str, claim_token: str) -> dict[str, objec
     from workers.context import job_context
 
     ctx = job_context()
-    request = callbacks.get(ctx.conn, request_id)
+    request = callbacks.load(ctx.conn, request_id)
     account = accounts.get(ctx.conn, staff)
-    if (request is None or account is None or not account.phone or request.get("claimed_by") != staff
-            or request.get("claim_token") != claim_token or request["status"] != callbacks.Status.CLAIMED):
+    if (request is None or account is None or not account.phone or request.claimed_by != staff
+            or request.claim_token != claim_token or request.status != callbacks.Status.CLAIMED):
         return {"called": False, "why": "the claim changed"}
     client = ctx.sender.client
     if client is None:
         return {"called": False, "why": "twilio is not configured"}
     call = client.calls.create(to=account.phone, from_=ctx.settings.helpline_number,
-                               twiml=bridge_twiml(ctx.settings, request_id, request["number"]))
+                               twiml=bridge_twiml(ctx.settings, request_id, request.number))
     callbacks.add_audit(ctx.conn, request_id, staff, "call placed", f"call {call.sid}")
     log.info("click-to-call %s: ringing %s for %s (client %s)", call.sid, mask(account.phone), staff,
-             mask(request["number"]))
+             mask(request.number))
     return {"called": True, "sid": str(call.sid)}

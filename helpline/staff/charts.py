@@ -58,7 +58,7 @@ def columns(chart_id: str, title: str, desc: str, labels: Sequence[str], series:
     out += _grid(top, plot_h)
     for i, label in enumerate(labels):
         x = LEFT + i * slot + (slot - bar) / 2
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         for s in series:
             value = s.values[i]
             if value <= 0:

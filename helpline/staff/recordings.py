@@ -40,12 +40,12 @@ def recording_source(settings: Settings, url: str) -> str | None:
 @bp.get("/requests/<request_id>/recording")
 def recording(request_id: str) -> Response:
     hl = helpline_of()
-    found = callbacks.get(hl.conn, request_id)
+    found = callbacks.load(hl.conn, request_id)
     if found is None:
         abort(404)
-    if found["status"] != callbacks.Status.CLAIMED or found.get("claimed_by") != g.account.name:
+    if found.status != callbacks.Status.CLAIMED or found.claimed_by != g.account.name:
         abort(403, description="claim the request to hear its voicemail")
-    url = str(found["gathered"].get("recording_url") or "")
+    url = found.gathered.get("recording_url") or ""
     source = recording_source(hl.settings, url) if hl.settings.twilio_configured else None
     if source is None:
         abort(404, description="no recording that can be fetched from Twilio")

@@ -21,6 +21,8 @@ import redis
 
 from helpline.config import Settings
 from helpline.queue import callbacks, stats
+from helpline.queue.records import CallbackRequest
+from helpline.redisdb import texts
 
 RANGES = (7, 30, 90)
 MAX_DAYS = 400
@@ -151,9 +153,9 @@ def build(conn: redis.Redis, settings: Settings, span: Range, now: float | None 
 
 def _overdue_open(conn: redis.Redis, now: float) -> dict[str, int]:
     out: dict[str, int] = {}
-    for request in callbacks.open_requests(conn):
-        if request["due"] < now:
-            out[request["priority"]] = out.get(request["priority"], 0) + 1
+    for request in callbacks.load_open(conn):
+        if request.due < now:
+            out[request.priority] = out.get(request.priority, 0) + 1
     return out
 
 
@@ -171,11 +173,10 @@ def _target_text(settings: Settings, priority: str) -> str:
 
 
 # -- the CSV export ----------------------------------------------------------------------------------------------
-def closed_in(conn: redis.Redis, settings: Settings, span: Range) -> list[dict[str, Any]]:
+def closed_in(conn: redis.Redis, settings: Settings, span: Range) -> list[CallbackRequest]:
     """Closed requests whose closing time falls in the range, oldest first."""
     start, end = span.bounds(settings)
-    ids = [i.decode() for i in conn.zrangebyscore(callbacks.CLOSED_KEY, start, f"({end}")]
-    return [r for r in (callbacks.get(conn, i) for i in ids) if r is not None]
+    return callbacks.load_many(conn, texts(conn.zrangebyscore(callbacks.CLOSED_KEY, start, f"({end}")))
 
 
 def _cell(value: str) -> str:
@@ -187,17 +188,17 @@ def export_csv(conn: redis.Redis, settings: Settings, span: Range, *, private: b
     """The closed requests as CSV; ``private`` adds the client's number and the staff note."""
     zone = settings.hours.zone
 
-    def when(ts: Any) -> str:
-        return dt.datetime.fromtimestamp(float(ts), zone).isoformat(timespec="seconds") if ts else ""
+    def when(ts: float | None) -> str:
+        return dt.datetime.fromtimestamp(ts, zone).isoformat(timespec="seconds") if ts else ""
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS + (CSV_PRIVATE if private else []))
     for r in closed_in(conn, settings, span):
-        row = [r["id"], when(r["created"]), r["priority"], _cell(r.get("reason", "")), r.get("channel", ""),
-               r.get("lang", ""), when(r.get("first_claimed_at") or r.get("claimed_at")), when(r.get("completed_at")),
-               r.get("outcome", ""), r.get("completed_by", ""), r["attempts"]]
+        row: list[object] = [r.id, when(r.created), r.priority, _cell(r.reason), r.channel, r.lang,
+                             when(r.first_claimed_at or r.claimed_at), when(r.completed_at),
+                             r.outcome.value if r.outcome else "", r.completed_by or "", r.attempts]
         if private:
-            row += [r["number"], _cell(r.get("last_note", ""))]
+            row += [r.number, _cell(r.last_note or "")]
         writer.writerow(row)
     return out.getvalue()

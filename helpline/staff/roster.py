@@ -77,7 +77,7 @@ def parse(spec: str) -> tuple[tuple[int, ...], str, str]:
     unknown = [n for n in names if n not in DAYS]
     if unknown:
         raise RosterError(f"{unknown[0]!r} is not a day: use mon, tue, wed, thu, fri, sat, sun")
-    days = set()
+    days: set[int] = set()
     if last:
         a, b = DAYS.index(first), DAYS.index(last)
         days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])

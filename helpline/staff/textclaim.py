@@ -19,6 +19,8 @@ from typing import Any
 
 from helpline.config import display_number
 from helpline.queue import callbacks
+from helpline.queue.records import CallbackRequest
+from helpline.redisdb import texts
 from helpline.staff import accounts
 
 log = logging.getLogger(__name__)
@@ -37,10 +39,10 @@ def account_for_phone(conn: Any, number: str) -> accounts.Account | None:
     return None
 
 
-def _find(conn: Any, code: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-    ids = [i.decode() for i in conn.zrange(callbacks.QUEUE_KEY, 0, -1) + conn.zrange(callbacks.CLAIMED_KEY, 0, -1)]
-    found = [callbacks.get(conn, i) for i in ids if claim_code(i) == code]
-    return [r for r in found if r is not None and r["status"] in statuses]
+def _find(conn: Any, code: str, statuses: tuple[str, ...]) -> list[CallbackRequest]:
+    ids = texts(conn.zrange(callbacks.QUEUE_KEY, 0, -1) + conn.zrange(callbacks.CLAIMED_KEY, 0, -1))
+    found = callbacks.load_many(conn, [i for i in ids if claim_code(i) == code])
+    return [r for r in found if r.status in statuses]
 
 
 def reply_to(hl: Any, number: str, body: str) -> list[str] | None:
@@ -69,21 +71,21 @@ def _claim(hl: Any, account: accounts.Account, code: str) -> list[str]:
     if len(matches) > 1:
         return [f"More than one request has code {code}: please claim on the staff queue page."]
     request = matches[0]
-    if request["status"] == callbacks.Status.CLAIMED and request.get("claimed_by") != account.name:
-        return [f"Request {code} is already claimed by {request.get('claimed_by')}."]
-    if request["status"] == callbacks.Status.OPEN:
+    if request.status == callbacks.Status.CLAIMED and request.claimed_by != account.name:
+        return [f"Request {code} is already claimed by {request.claimed_by}."]
+    if request.status == callbacks.Status.OPEN:
         try:
-            request = callbacks.claim(hl.conn, request["id"], account.name, hl.settings, hl.queues)
+            request = callbacks.claim(hl.conn, request.id, account.name, hl.settings, hl.queues)
         except callbacks.CallbackError as exc:
             return [f"Could not claim {code}: {exc}."]
-        callbacks.add_audit(hl.conn, request["id"], account.name, "claimed by text reply", f"code {code}")
-        log.info("request %s claimed by text reply from %s", request["id"], account.name)
-    call_only = " They texted STOP: call, do not text." if request.get("call_only") else ""
+        callbacks.add_audit(hl.conn, request.id, account.name, "claimed by text reply", f"code {code}")
+        log.info("request %s claimed by text reply from %s", request.id, account.name)
+    call_only = " They texted STOP: call, do not text." if request.call_only else ""
     bridge = f" Reply CALL {code} to be rung and connected." if hl.settings.twilio_configured else ""
-    name = request.get("gathered", {}).get("name")
+    name = request.gathered.get("name")
     ask = f" Ask for {name}." if name else ""
-    number = display_number(request["number"], hl.settings.default_region)
-    return [f"You have claimed {code} ({request['reason']}). Call {number} now.{ask}{call_only}{bridge} "
+    number = display_number(request.number, hl.settings.default_region)
+    return [f"You have claimed {code} ({request.reason}). Call {number} now.{ask}{call_only}{bridge} "
             f"Close it on the staff page when done."]
 
 
@@ -91,11 +93,11 @@ def _call(hl: Any, account: accounts.Account, code: str) -> list[str]:
     from helpline.staff import calls
 
     matches = _find(hl.conn, code, (callbacks.Status.CLAIMED,))
-    mine = [r for r in matches if r.get("claimed_by") == account.name]
+    mine = [r for r in matches if r.claimed_by == account.name]
     if len(mine) != 1:
         return [f"Claim {code} first (reply CLAIM {code})."]
     try:
-        calls.start_call(hl, mine[0]["id"], account)
+        calls.start_call(hl, mine[0].id, account)
     except callbacks.CallbackError as exc:
         return [f"Could not call for {code}: {exc}."]
     return ["Calling your phone now: answer it and you will be connected (they see the helpline's number)."]

@@ -17,6 +17,7 @@ from helpline.config import display_number
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox
+from helpline.queue.records import CallbackRequest
 from helpline.staff import accounts, actions, auth, board
 from helpline.staff.bp import bp
 from helpline.staff.forms import ActionForm, CompleteForm, LoginForm
@@ -85,13 +86,13 @@ def board_fragment():  # type: ignore[no-untyped-def]
 @bp.get("/requests/<request_id>")
 def request_page(request_id: str):  # type: ignore[no-untyped-def]
     hl = helpline_of()
-    found = callbacks.get(hl.conn, request_id)
+    found = callbacks.load(hl.conn, request_id)
     if found is None:
         abort(404)
     row = board.row_for(found, g.account, time.time())
-    row.update(outcome=found.get("outcome"), completed_by=found.get("completed_by"),
-               completed_at=found.get("completed_at"), note=found.get("last_note", "") if (
-                   row["mine"] or g.account.supervisor) else "")
+    row.update(outcome=found.outcome.value if found.outcome else None, completed_by=found.completed_by,
+               completed_at=found.completed_at,
+               note=(found.last_note or "") if row["mine"] or g.account.supervisor else "")
     trail = callbacks.audit_trail(hl.conn, request_id) if g.account.supervisor else []
     return render_template("staff/request.html", row=row, trail=trail, now=time.time(),
                            action_form=ActionForm(), complete_form=CompleteForm(),
@@ -103,6 +104,7 @@ def act(request_id: str, action: str):  # type: ignore[no-untyped-def]
     hl = helpline_of()
     account = g.account
     back = url_for("staff.queue") + (f"#{request_id}" if action in ("claim", "call") else "")
+    result: CallbackRequest | str
     try:
         if action == "claim":
             result = actions.claim(hl, request_id, account)

@@ -117,7 +117,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
     greeting = state.node is None and state.turns == 0 and not inbound.text and not digits
     if greeting and inbound.lang not in flow.languages:
         # A number we do not know yet: the choice of language, before anything else (it takes no step).
-        return Outcome(State(node=LANG_NODE), choice_actions(), path="language-choice")
+        return Outcome(State(node=LANG_NODE), list(choice_actions()), path="language-choice")
     if state.node == LANG_NODE:
         chosen, state, inbound, outcome = choose(flow, state, inbound, digits, crisis, open_now)
         if outcome is None:
@@ -130,7 +130,7 @@ def turn(flow: Flow, lexicon: Lexicon, state: State, inbound: Inbound, *, open_n
             outcome = person(state, open_now)
         elif digits == REPEAT_KEY or (not digits and normalise(inbound.text) in REPEAT_WORDS):
             new_state, actions = prompt(flow, state)
-            outcome = Outcome(new_state, actions, path="repeat")
+            outcome = Outcome(new_state, list(actions), path="repeat")
         elif digits == MENU_KEY:
             inbound = dataclasses.replace(inbound, digits=None, text=flow.keywords["menu"][state.lang][0])
         elif digits == MORE_KEY and more_key_applies(node):
@@ -183,16 +183,16 @@ def choose(flow: Flow, state: State, inbound: Inbound, digits: str | None, crisi
     if digits in LANG_KEYS and LANG_KEYS[digits] in flow.languages:
         lang = LANG_KEYS[digits]
         new_state, actions = interrupt(flow, dataclasses.replace(fresh, lang=lang), flow.start, "voice")
-        return lang, fresh, inbound, Outcome(new_state, actions, path="language")
+        return lang, fresh, inbound, Outcome(new_state, list(actions), path="language")
     if digits == PERSON_KEY or (not digits and wants_person(inbound.text, None)):
         return None, fresh, inbound, person(fresh, open_now)
     if digits == REPEAT_KEY or (not digits and normalise(inbound.text) in REPEAT_WORDS):
-        return None, state, inbound, Outcome(dataclasses.replace(state), choice_actions(), path="repeat")
+        return None, state, inbound, Outcome(dataclasses.replace(state), list(choice_actions()), path="repeat")
     if not digits and inbound.text:
         named = switch_word(inbound.text)
         if named in flow.languages:
             new_state, actions = interrupt(flow, dataclasses.replace(fresh, lang=named), flow.start, "voice")
-            return named, fresh, inbound, Outcome(new_state, actions, path="language")
+            return named, fresh, inbound, Outcome(new_state, list(actions), path="language")
         # Words that are not a choice: the caller's first question, in the language they seem to speak.
         found = detect_language(inbound.text, first=True)
         lang = found if found in flow.languages else flow.default_lang
@@ -202,7 +202,7 @@ def choose(flow: Flow, state: State, inbound: Inbound, digits: str | None, crisi
         new_state, actions = interrupt(flow, fresh, flow.start, "voice")
         return None, fresh, inbound, Outcome(new_state, [*offer_actions(flow, fresh.lang), *actions],
                                              path="language")
-    return None, state, inbound, Outcome(dataclasses.replace(state, misses=misses), choice_actions(),
+    return None, state, inbound, Outcome(dataclasses.replace(state, misses=misses), list(choice_actions()),
                                          path="language-choice")
 
 
@@ -214,7 +214,7 @@ def person(state: State, open_now: bool) -> Outcome:
     if not open_now:
         actions.append(RequestCallback(reason="called after hours, asked for a person", priority="routine",
                                        node="voicemail", gathered=dict(state.vars), topics=tuple(state.topics)))
-    return Outcome(new_state, actions, path="person")
+    return Outcome(new_state, list(actions), path="person")
 
 
 def listen_of(actions: list[Action]) -> Listen | None:

@@ -326,7 +326,7 @@ def voicemail(resp: VoiceResponse, ctx: Context, state: State, reason: str, lead
     resp.redirect(ctx.url("/voice/voicemail", step=state.turns, reason=reason, empty=1), method="POST")
 
 
-def dial_done(ctx: Context, state: State, actions: list[Action], to: str, answered: bool) -> VoiceResponse:
+def dial_done(ctx: Context, state: State, actions: list[Action], to: str | None, answered: bool) -> VoiceResponse:
     """After a ``<Dial>``: admissions answered (thanks, goodbye), did not (voicemail); the crisis line
     answered or not (the crisis follow-up question, with the numbers if the call did not connect)."""
     resp = VoiceResponse()
