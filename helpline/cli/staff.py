@@ -23,35 +23,26 @@ def _read_password(name: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _e164(phone: str, region: str) -> str:
-    import phonenumbers
-
-    try:
-        parsed = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_possible_number(parsed):
-        raise click.ClickException(f"--phone: {phone!r} is not a phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 @staff.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["staff", "supervisor"]), default="staff", show_default=True)
 @click.option("--phone", default="", help="The staff member's own phone, rung by click-to-call (E.164 or national).")
 def staff_add(name: str, role: str, phone: str) -> None:
     """Make an account; the password is asked for (or read from the first line of stdin)."""
+    from helpline.phones import e164
     from helpline.redisdb import connect
     from helpline.staff import accounts
 
     settings = read_settings()
-    phone = _e164(phone, settings.default_region) if phone else ""
+    number = e164(phone, settings.default_region) if phone else ""
+    if number is None:
+        raise click.ClickException(f"--phone: {phone!r} is not a phone number")
     with local_redis(settings) as redis_url:
         conn = connect(redis_url)
         if accounts.get(conn, name) is not None:
             raise click.ClickException(f"there is already an account called {accounts.normalise_name(name)!r}")
         try:
-            account = accounts.add(conn, name, _read_password(name), role, phone)
+            account = accounts.add(conn, name, _read_password(name), role, number)
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"added {account.name} ({account.role.value})")
