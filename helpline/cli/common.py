@@ -1,6 +1,6 @@
 """What the commands share: the settings, the content, and the Redis a command talks to.
 
-Every failure here that a user can fix (a bad setting, invalid content, no Redis to be had) is a one-line message
+Every failure here that a user can fix (a bad setting, invalid content, no Redis to be had) is a message naming it
 and exit status 1, never a stack trace.
 """
 
