@@ -178,3 +178,39 @@ def test_crisis_eval_fails_below_target(tmp_path) -> None:  # type: ignore[no-un
     result = CliRunner().invoke(main, ["crisis", "eval", str(corpus)])
     assert result.exit_code == 1
     assert "suicide" in result.output and "0.000" in result.output
+
+
+def test_help_lists_every_command_once_under_a_heading() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    listed = re.findall(r"^  ([a-z]+)  ", result.output, re.MULTILINE)
+    assert sorted(listed) == sorted(main.commands)
+    for heading in ("Run the helpline:", "Try it from this terminal:", "Content (flows/):", "Staff:", "Operations:"):
+        assert heading in result.output
+    assert "Other commands" not in result.output
+
+
+def test_python_m_helpline_cli_has_every_command() -> None:
+    for group, commands in (("flows", ("check", "test", "eval", "train")), ("crisis", ("check", "eval"))):
+        out = subprocess.run(HELPLINE + [group, "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert out.returncode == 0, out.stderr
+        assert set(re.findall(r"^  ([a-z]+)  ", out.stdout, re.MULTILINE)) == set(commands)
+
+
+def test_a_command_stops_the_redis_it_started_however_it_ends(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import click
+    import pytest
+
+    from helpline.cli.common import local_redis
+    from helpline.config import load_settings
+
+    settings = load_settings(environ={"HELPLINE_DATA_DIR": str(tmp_path / "data")}, dotenv=None)
+    server = EmbeddedRedis(tmp_path / "data" / "redis")
+    with pytest.raises(click.ClickException), local_redis(settings) as url:
+        assert url == server.url and server.running()
+        raise click.ClickException("the command failed")
+    assert not server.running(), "the failed command left its Redis running"
+    given = load_settings(environ={"HELPLINE_DATA_DIR": str(tmp_path / "data"), "REDIS_URL": "redis://x:1/0"},
+                          dotenv=None)
+    with local_redis(given) as url:
+        assert url == "redis://x:1/0" and not server.running()
