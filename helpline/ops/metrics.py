@@ -167,7 +167,7 @@ def exposition(collector: QueueCollector) -> bytes:
 
 @bp.get("/metrics")
 def metrics():  # type: ignore[no-untyped-def]
-    from helpline.app import QUEUE_NAMES, helpline_of
+    from helpline.context import QUEUE_NAMES, helpline_of  # not at the top: context imports this module
 
     hl = helpline_of()
     token = hl.settings.metrics_token

@@ -20,7 +20,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app: Flask) -> None:
-    from helpline.app import helpline_of
+    from helpline.context import helpline_of
     from helpline.staff import api, auth, recordings, supervisors, views  # noqa: F401 - views register routes on bp
     from helpline.staff.bp import bp
     from helpline.staff.forms import OUTCOME_LABELS

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox

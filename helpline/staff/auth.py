@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, abort, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 from helpline.staff import accounts
 from helpline.staff.accounts import Account
 

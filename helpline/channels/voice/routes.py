@@ -25,12 +25,12 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from helpline.app import Helpline, helpline_of
 from helpline.channels import failsafe
 from helpline.channels.journal import Entry
 from helpline.channels.twilio_io import TWIML, twilio_signed
 from helpline.channels.voice import turn as voice_turn
 from helpline.channels.voice.twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
+from helpline.context import Helpline, helpline_of
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.dialogue import Inbound, Outcome
 from helpline.engine.model import Node, NodeType
