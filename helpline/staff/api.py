@@ -30,9 +30,9 @@ def guard():  # type: ignore[no-untyped-def]
         if not request.is_json:
             return jsonify(error="send JSON: {\"name\": ..., \"password\": ...}"), 415
         return None
-    if auth.current_account() is None:
-        return jsonify(error="login required"), 401
-    g.account = auth.current_account()
+    refused = auth.login_refusal()  # the staff pages' login check too: here it answers 401 JSON
+    if refused is not None:
+        return refused
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         # The token alone, from the X-CSRFToken header (Flask-WTF's protect() would also want a Referer over
         # https, which scripts do not send; SameSite cookies and the JSON-only login cover the rest).
