@@ -69,7 +69,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from helpline.channels.sms import bp as sms_bp
     from helpline.channels.voice.routes import bp as voice_bp
     from helpline.ops.health import bp as health_bp
-    from helpline.staff import init_app as init_staff
+    from helpline.staff.web import init_app as init_staff
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)

@@ -12,6 +12,8 @@ list only shrinks. Do not widen a rule to make a new import pass: move the code 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +157,17 @@ def test_every_known_exception_still_happens(imports: list[Import]) -> None:
     breaking |= {(module, target.rpartition(".")[0]) for module, target in breaking}
     stale = [f"{module} -> {target}" for module, target in KNOWN if (module, target) not in breaking]
     assert not stale, "fixed, so remove from KNOWN: " + ", ".join(stale)
+
+
+def test_the_jobs_load_no_flask() -> None:
+    """The rule above sees each module's own imports; this one what a worker process loads through them (the
+    staff package, the metrics counter): every module under workers/, imported in a fresh interpreter."""
+    jobs = sorted(module_name(p) for p in (ROOT / "workers").rglob("*.py"))
+    code = (f"import sys\nfor m in {jobs!r}:\n    __import__(m)\n"
+            "print(' '.join(sorted(m for m in sys.modules if m in ('flask', 'flask_wtf'))))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"importing the jobs loads {done.stdout.strip()}"
 
 
 def test_the_check_sees_lazy_relative_and_type_checking_imports() -> None:

@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 
 from helpline.logs import mask
-from helpline.ops.metrics import count_alert
 from helpline.queue import callbacks
 from helpline.queue.outbound import OptedOut
+from helpline.queue.stats import count_alert
 from helpline.staff import roster
 from workers.context import job_context
 

@@ -24,7 +24,7 @@ def valid_request_id() -> bool:
 
 @bp.before_request
 def guard():  # type: ignore[no-untyped-def]
-    from helpline.staff import csrf
+    from helpline.staff.web import csrf
 
     if request.endpoint in PUBLIC_ENDPOINTS:
         if request.method == "POST":
