@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from rq import Queue
 from werkzeug.exceptions import HTTPException
 
@@ -17,31 +16,14 @@ from helpline.channels import failsafe
 from helpline.channels.journal import Journal
 from helpline.channels.twilio_io import sms_reply
 from helpline.config import Settings, load_settings
-from helpline.engine import Flow, State, load_flow
-from helpline.engine.dialogue import Inbound, Outcome, turn
+from helpline.context import QUEUE_NAMES, Helpline, helpline_of  # cli.py still imports QUEUE_NAMES from here
+from helpline.engine import Flow, load_flow
 from helpline.errors import RedisUnavailable
 from helpline.ops import metrics
 from helpline.queue.conversations import Conversations
-from helpline.understanding.crisis.lexicon import Lexicon, Verdict, load_lexicon
+from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
 
 log = logging.getLogger(__name__)
-QUEUE_NAMES = ("crisis", "default", "low")  # workers listen in this order
-
-
-@dataclass
-class Helpline:
-    """Everything the webhooks need, made once per process by :func:`create_app`."""
-
-    settings: Settings
-    flow: Flow
-    lexicon: Lexicon
-    conn: redis.Redis
-    queues: dict[str, Queue]
-    conversations: Conversations
-    journal: Journal
-
-    def decide(self, state: State, inbound: Inbound, verdict: Verdict | None = None) -> Outcome:
-        return metrics.noting_crisis(turn(self.flow, self.lexicon, state, inbound, verdict))
 
 
 def load_content(settings: Settings) -> tuple[Flow, Lexicon]:
@@ -87,7 +69,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from helpline.channels.sms import bp as sms_bp
     from helpline.channels.voice.routes import bp as voice_bp
     from helpline.ops.health import bp as health_bp
-    from helpline.staff import init_app as init_staff
+    from helpline.staff.web import init_app as init_staff
 
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
@@ -102,10 +84,6 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         app.extensions["journal_replayer"] = Replayer(helpline, settings.journal_replay_seconds)
         app.extensions["journal_replayer"].start()
     return app
-
-
-def helpline_of(app: Flask | None = None) -> Helpline:
-    return (app or current_app).extensions["helpline"]
 
 
 def _register_errors(app: Flask) -> None:

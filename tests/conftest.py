@@ -12,8 +12,9 @@ import pytest
 import redis
 from rq import Queue, SimpleWorker
 
-from helpline.app import QUEUE_NAMES, create_app
+from helpline.app import create_app
 from helpline.config import Settings, load_settings
+from helpline.context import QUEUE_NAMES
 from helpline.redisdb import EmbeddedRedis
 from helpline.sim.chat import Texter, replies
 

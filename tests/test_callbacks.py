@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from helpline.app import QUEUE_NAMES
+from helpline.context import QUEUE_NAMES
 from helpline.engine import RequestCallback
 from helpline.queue import callbacks
 from tests.conftest import make_settings

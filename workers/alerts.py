@@ -11,10 +11,10 @@ import datetime as dt
 import logging
 
 from helpline.logs import mask
-from helpline.ops.metrics import count_alert
 from helpline.queue import callbacks
 from helpline.queue.outbound import OptedOut
 from helpline.queue.records import CallbackRequest
+from helpline.queue.stats import count_alert
 from helpline.staff import roster
 from workers.context import job_context
 

@@ -16,8 +16,8 @@ from helpline.config import Settings
 from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon, Verdict
 
 if TYPE_CHECKING:
-    from helpline.app import Helpline
     from helpline.channels.journal import Entry
+    from helpline.context import Helpline
 
 log = logging.getLogger(__name__)
 

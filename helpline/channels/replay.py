@@ -29,7 +29,7 @@ from helpline.logs import mask
 from helpline.understanding.crisis.lexicon import Verdict
 
 if TYPE_CHECKING:
-    from helpline.app import Helpline
+    from helpline.context import Helpline
 
 log = logging.getLogger(__name__)
 LATE = " (arrived late: outage)"

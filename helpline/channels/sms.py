@@ -8,10 +8,10 @@ import time
 
 from flask import Blueprint, Response, request
 
-from helpline.app import helpline_of
 from helpline.channels import failsafe
 from helpline.channels.journal import Entry
 from helpline.channels.twilio_io import sms_reply, twilio_signed
+from helpline.context import helpline_of
 from helpline.engine.dialogue import Inbound, on_crisis_path, opt_keyword
 from helpline.logs import mask
 from helpline.phones import e164

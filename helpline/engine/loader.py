@@ -1,8 +1,8 @@
-"""Load a flow file: schema first, then the cross-checks a schema cannot express, every error with file:line.
+"""Load a flow file: the schema first, then build the nodes, then the cross-checks; every error with file:line.
 
-Cross-checks: every ``goto`` target exists; every node is reachable; no dead end without a way to a person;
-menu keys and words unique in a node; topic phrases not claimed by two nodes; regexes compile; template variables
-known; every text in each declared language; SMS texts within the segment budget; health answers carry review data.
+Building checks what one node can show: template variables known; every text in each declared language; SMS texts
+within the segment budget; menu keys and words unique in a node; regexes compile; review dates are dates. The
+checks across nodes (links, reachability, a way to a person, ...) are in :mod:`helpline.engine.checks`.
 
 Per language: a variable ``{org_hours}`` in an ``es:`` text takes the value of ``org_hours_es`` when the variables
 have one (settings in both languages), else ``org_hours``; ``max_segments_by_language: {es: 4}`` (flow or node)
@@ -12,7 +12,6 @@ gives a language its own SMS budget, since a text with á, í, ó or ú is sent 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from helpline.content import segments, templating, yamlsource
+from helpline.engine import checks
 from helpline.engine.matching import Phrase, Vocabulary, normalise
 from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priority, Review, Text
 from helpline.engine.schema import FLOW_SCHEMA, NODE_KINDS
@@ -28,8 +28,6 @@ from helpline.errors import ContentError, Problem
 from helpline.understanding.topics import Policy
 
 DEFAULT_MAX_SEGMENTS = 2
-REVIEW_STALE_AFTER = dt.timedelta(days=365)
-NUMBER_FIELDS = ("org_phone", "helpline_number")
 # Messages with fields the engine fills when it says them: "did you mean 1 {first} or 2 {second}?"
 RUNTIME_FIELDS = {("messages", "clarify"): ("first", "second")}
 
@@ -71,6 +69,8 @@ SCHEMA_HINTS = _schema_hints()
 
 
 class _Builder:
+    """Builds the :class:`Flow` from the file's data, collecting every problem (it is the checks' report)."""
+
     def __init__(self, data: Any, file: str, variables: Mapping[str, str], today: dt.date):
         self.today = today
         self.structural = False  # a broken link, which explains any dead end it causes
@@ -240,7 +240,7 @@ class _Builder:
             crisis_paths={str(k): str(v) for k, v in (data.get("crisis_paths") or {}).items()},
             lifeline=data.get("lifeline"),
         )
-        self.cross_check(flow)
+        checks.cross_check(flow, self)
         return flow
 
     def node(self, node_id: str, raw: Any) -> Node:
@@ -283,110 +283,6 @@ class _Builder:
             self.problem(path + ["branches"], "'branches' needs expect: yes_no", node_id)
         return node
 
-    def cross_check(self, flow: Flow) -> None:
-        nodes = flow.nodes
-        for name in ("start", "person", "help", "fallback", "crisis"):
-            target = getattr(flow, name)
-            if target not in nodes:
-                self.problem([name], f"'{name}' names node '{target}', which does not exist")
-        for path_name, target in flow.crisis_paths.items():
-            if target not in nodes:
-                self.problem(["crisis_paths", path_name], f"names node '{target}', which does not exist")
-        if flow.lifeline is not None and flow.lifeline not in nodes:
-            self.problem(["lifeline"], f"'lifeline' names node '{flow.lifeline}', which does not exist")
-        before = len(self.problems)
-        for node in nodes.values():
-            for where, target in _targets_with_paths(node):
-                if target not in nodes:
-                    close = difflib.get_close_matches(target, list(nodes), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    self.problem(["nodes", node.id] + where,
-                                 f"goes to node '{target}', which does not exist{hint}", node.id)
-        structural = self.structural or len(self.problems) > before
-        if flow.person in nodes and nodes[flow.person].type not in (NodeType.CALLBACK, NodeType.HANDOFF,
-                                                                     NodeType.MENU, NodeType.QUESTION):
-            self.problem(["person"], f"'person' node '{flow.person}' must lead to a callback or hand-off")
-        # Reachability: from the entry points, plus every node a texter can find by its topic phrases.
-        roots = [flow.start, flow.person, flow.help, flow.fallback, flow.crisis, *flow.crisis_paths.values()]
-        roots += [flow.lifeline] if flow.lifeline else []
-        roots += [n.id for n in nodes.values() if n.match or n.examples]
-        seen = _reach(nodes, [r for r in roots if r in nodes])
-        for node in nodes.values():
-            if node.id not in seen:
-                self.problem(["nodes", node.id], "is not reachable from the start, a keyword or a topic phrase",
-                             node.id)
-        # A way to a person: every node leads to a callback or hand-off, or to an end that gives a number.
-        # Waiting nodes also lead to the fallback after repeated misses.
-        def personal(n: Node) -> bool:
-            if n.type in (NodeType.CALLBACK, NodeType.HANDOFF) or n.request_reason or n.hold:
-                return True
-            return n.type is NodeType.END and self.gives_number(n)
-        good = {n.id for n in nodes.values() if personal(n)}
-        changed = True
-        while changed:
-            changed = False
-            for n in nodes.values():
-                if n.id in good:
-                    continue
-                nexts = n.targets() + ([flow.fallback] if n.waits else [])
-                if any(t in good for t in nexts):
-                    good.add(n.id)
-                    changed = True
-        for n in nodes.values():
-            if n.id not in good and not structural:  # a missing node explains its dead ends already
-                why = ("an end node must give a phone number ({org_phone}, 988 or 911)" if n.type is NodeType.END
-                       else "no path from here reaches a person (a callback or hand-off node)")
-                self.problem(["nodes", n.id], f"dead end: {why}", n.id)
-        # A topic phrase found from anywhere must point at one node only.
-        owners: dict[tuple[str, tuple[str, ...]], str] = {}
-        for node in nodes.values():
-            for lang, phrases in node.match.items():
-                for p in phrases:
-                    other = owners.setdefault((lang, p.words), node.id)
-                    if other != node.id:
-                        self.problem(["nodes", node.id, "match"],
-                                     f"topic phrase '{p.text}' also belongs to node '{other}'", node.id)
-        self.check_examples(flow)
-        today = self.today
-        for node in nodes.values():
-            if node.type is NodeType.ANSWER and node.review and node.review.reviewed_on:
-                if today - dt.date.fromisoformat(node.review.reviewed_on) > REVIEW_STALE_AFTER:
-                    self.problem(["nodes", node.id, "review", "reviewed_on"],
-                                 f"review from {node.review.reviewed_on} is over a year old: re-review this answer",
-                                 node.id)
-
-    def check_examples(self, flow: Flow) -> None:
-        """Enough examples for every answer and intent in every language; no example under two classes."""
-        minimum = int(self.data.get("min_examples", 0))
-        owners: dict[str, tuple[str, list[Any]]] = {}
-        classes: list[tuple[str, list[Any], dict[str, tuple[str, ...]]]] = [
-            (n.id, ["nodes", n.id], n.examples) for n in flow.nodes.values() if n.type is NodeType.ANSWER]
-        classes += [(name, ["intents", name], ex) for name, ex in flow.intents.items()]
-        for name, path, examples in classes:
-            node = name if path[0] == "nodes" else None
-            for lang in self.languages:
-                have = len(examples.get(lang, ()))
-                if have < minimum:
-                    self.problem(path, f"has {have} '{lang}' examples; the router needs at least {minimum} "
-                                       f"(min_examples)", node)
-                for i, text in enumerate(examples.get(lang, ())):
-                    key = normalise(text)
-                    other = owners.setdefault(key, (name, path + ["examples", lang, i]))
-                    if other[0] != name:
-                        self.problem(path + ["examples", lang, i],
-                                     f"example {text!r} is also an example of '{other[0]}': one class each", node)
-        if minimum and "none" not in flow.intents:
-            self.problem(["intents"], "needs a 'none' intent: examples of what this helpline has no answer for")
-
-    def gives_number(self, node: Node) -> bool:
-        assert node.text is not None
-        for lang, by_channel in node.text.variants.items():
-            numbers = [self.lang_value(f, lang) for f in NUMBER_FIELDS] + ["988", "911"]
-            if not all(any(num and num in t for num in numbers) for t in by_channel.values()):
-                return False
-        return True
-
-
 def _variables_in(variables: Mapping[str, str], lang: str, languages: list[str]) -> dict[str, str]:
     """The variables a text in ``lang`` sees: ``name_<lang>`` (e.g. ``org_hours_es``) stands in for ``name`` and
     is not a name of its own; every language suffix is hidden from templates."""
@@ -400,27 +296,7 @@ def _variables_in(variables: Mapping[str, str], lang: str, languages: list[str])
     return out
 
 
-def _targets_with_paths(node: Node) -> list[tuple[list[Any], str]]:
-    """Each node this one leads to, with the path (inside the node) of the line that says so."""
-    out: list[tuple[list[Any], str]] = [(["options", i, "goto"], o.goto) for i, o in enumerate(node.options)]
-    out += [([name], t) for name, t in (("goto", node.goto), ("on_fail", node.on_fail)) if t]
-    out += [(["branches", answer], t) for answer, t in node.branches.items()]
-    return out
-
-
 def _tidy(text: str) -> str:
     """Folded YAML leaves stray spaces; keep the line breaks a menu is laid out with, drop the rest."""
     lines = (" ".join(line.split()) for line in text.strip().splitlines())
     return "\n".join(line for line in lines if line)
-
-
-def _reach(nodes: dict[str, Node], roots: list[str]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(roots)
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in nodes:
-            continue
-        seen.add(current)
-        todo.extend(nodes[current].targets())
-    return seen

@@ -6,7 +6,7 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, jsonify, redirect
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 
 bp = Blueprint("health", __name__)
 

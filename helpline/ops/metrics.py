@@ -16,7 +16,6 @@ a phone number or an id.
 from __future__ import annotations
 
 import hmac
-import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -29,26 +28,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-log = logging.getLogger(__name__)
+from helpline.queue.stats import ALERTS_KEY
+
 bp = Blueprint("metrics", __name__)
 
 PRIORITIES = ("crisis", "urgent", "routine")
 ALERT_RESULTS = ("sent", "failed", "opted_out")
-ALERTS_KEY = "hl:metrics:alerts"  # hash: result -> count, HINCRBY'd by the workers
 WEBHOOK_PREFIXES = ("/sms", "/voice")
 
 WEBHOOK_SECONDS = Histogram("helpline_webhook_seconds", "Time to answer a Twilio webhook, by endpoint.",
                             ["endpoint"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15))
 CRISIS_DETECTIONS = Counter("helpline_crisis_detections_total",
                             "Inbound messages and speech the crisis screen flagged, by category.", ["category"])
-
-
-def count_alert(conn: redis.Redis, result: str) -> None:
-    """Count one staff alert text (``sent``, ``failed`` or ``opted_out``); never fails the caller."""
-    try:
-        conn.hincrby(ALERTS_KEY, result, 1)
-    except redis.RedisError:
-        log.warning("could not count an alert in the metrics (Redis)")
 
 
 def noting_crisis(outcome: Any) -> Any:
@@ -168,7 +159,7 @@ def exposition(collector: QueueCollector) -> bytes:
 
 @bp.get("/metrics")
 def metrics():  # type: ignore[no-untyped-def]
-    from helpline.app import QUEUE_NAMES, helpline_of
+    from helpline.context import QUEUE_NAMES, helpline_of  # not at the top: context imports this module
 
     hl = helpline_of()
     token = hl.settings.metrics_token

@@ -13,11 +13,16 @@ Keys (one per day in ``TIMEZONE``, expiring ``RETENTION_DAYS`` after the day):
 Fields: ``contact:{channel}:{lang}``, ``hour:{H}:{channel}:{lang}`` (contacts by local hour), ``message:{channel}``,
 ``crisis:{category}``, ``request:{priority}``, ``voicemail``, ``claimed:{priority}``, ``missed:{priority}``
 (claimed after the due time), ``outcome:{outcome}``, ``escalation:{step}``.
+
+And one running count, for ``/metrics`` rather than the reports: ``hl:metrics:alerts``, staff alert texts by
+result, counted by the alert jobs (:func:`count_alert`; here, not in :mod:`helpline.ops.metrics`, so the jobs
+need no flask).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
@@ -27,7 +32,9 @@ from redis.client import Pipeline
 
 from helpline.config import Settings
 
+log = logging.getLogger(__name__)
 PREFIX = "hl:stats:"
+ALERTS_KEY = "hl:metrics:alerts"  # hash: result -> count, HINCRBY'd by the workers, read by /metrics
 
 
 def day_of(ts: float, zone: ZoneInfo) -> dt.date:
@@ -97,3 +104,11 @@ def read_claim_seconds(conn: redis.Redis, first: dt.date, last: dt.date, priorit
     for day in days:
         pipe.lrange(claim_key(day, priority), 0, -1)
     return [int(v) for values in pipe.execute() for v in values]
+
+
+def count_alert(conn: redis.Redis, result: str) -> None:
+    """Count one staff alert text (``sent``, ``failed`` or ``opted_out``); never fails the caller."""
+    try:
+        conn.hincrby(ALERTS_KEY, result, 1)
+    except redis.RedisError:
+        log.warning("could not count an alert in the metrics (Redis)")

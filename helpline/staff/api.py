@@ -14,7 +14,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox
@@ -30,9 +30,9 @@ def guard():  # type: ignore[no-untyped-def]
         if not request.is_json:
             return jsonify(error="send JSON: {\"name\": ..., \"password\": ...}"), 415
         return None
-    if auth.current_account() is None:
-        return jsonify(error="login required"), 401
-    g.account = auth.current_account()
+    refused = auth.login_refusal()  # the staff pages' login check too: here it answers 401 JSON
+    if refused is not None:
+        return refused
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         # The token alone, from the X-CSRFToken header (Flask-WTF's protect() would also want a Referer over
         # https, which scripts do not send; SameSite cookies and the JSON-only login cover the rest).

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask import Flask, abort, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 from helpline.staff import accounts
 from helpline.staff.accounts import Account
 
@@ -76,25 +77,33 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Pages send an anonymous visitor to the login page (and back afterwards); the API answers 401 JSON."""
+def login_refusal() -> ResponseReturnValue | None:
+    """The login check, the only one: None when a staff member is logged in, else what an anonymous request gets.
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_account() is None:
-            if wants_json():
-                return jsonify(error="login required", login=url_for("staff.login")), 401
-            target = request.full_path if request.method == "GET" else url_for("staff.queue")
-            return redirect(url_for("staff.login", next=target.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapped
+    Both blueprints' guards (every ``/staff`` page, every ``/api/`` URL) and :func:`supervisor_required` ask
+    it, so the page-versus-JSON answer is decided here alone: the API answers 401 JSON (it has its own login,
+    ``POST /api/login``); a page asked for as JSON, 401 JSON naming the login page; a page sends the visitor to
+    the login page and back afterwards (after a form's POST, back to the queue: the form is not sent twice).
+    """
+    if current_account() is not None:
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify(error="login required"), 401
+    if wants_json():
+        return jsonify(error="login required", login=url_for("staff.login")), 401
+    target = request.full_path.rstrip("?") if request.method == "GET" else url_for("staff.queue")
+    return redirect(url_for("staff.login", next=target))
 
 
 def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Supervisors only: others get 403 (JSON, or the staff 403 page). The blueprint guard has already asked
+    for a login; asking again here keeps a view safe should it ever be registered outside the blueprints."""
+
     @functools.wraps(view)
-    @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        refused = login_refusal()
+        if refused is not None:
+            return refused
         account = current_account()
         if account is None or not account.supervisor:
             if wants_json():

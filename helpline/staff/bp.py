@@ -1,11 +1,12 @@
-"""The ``staff`` blueprint and the guard every one of its URLs passes: log in first, and a CSRF token on every
-POST. The guard is blueprint-wide, so a page added later cannot forget it."""
+"""The ``staff`` blueprint and the guard every one of its URLs passes: log in first (:func:`auth.login_refusal`,
+the same check the API's guard makes), and a CSRF token on every POST. The guard is blueprint-wide, so a page
+added later cannot forget it."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 
 from helpline.staff import auth
 
@@ -23,17 +24,15 @@ def valid_request_id() -> bool:
 
 @bp.before_request
 def guard():  # type: ignore[no-untyped-def]
-    from helpline.staff import csrf
+    from helpline.staff.web import csrf
 
     if request.endpoint in PUBLIC_ENDPOINTS:
         if request.method == "POST":
             csrf.protect()
         return None
-    if auth.current_account() is None:
-        if auth.wants_json():
-            return jsonify(error="login required", login=url_for("staff.login")), 401
-        target = request.full_path.rstrip("?") if request.method == "GET" else url_for("staff.queue")
-        return redirect(url_for("staff.login", next=target))
+    refused = auth.login_refusal()
+    if refused is not None:
+        return refused
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     if not valid_request_id():  # after the login check: anonymous visitors learn nothing, not even a 404

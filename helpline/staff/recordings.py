@@ -14,8 +14,8 @@ import re
 import requests
 from flask import Response, abort, g, stream_with_context
 
-from helpline.app import helpline_of
 from helpline.config import Settings
+from helpline.context import helpline_of
 from helpline.queue import callbacks
 from helpline.staff.bp import bp
 

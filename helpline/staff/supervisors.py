@@ -7,7 +7,7 @@ import time
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from helpline.app import helpline_of
+from helpline.context import helpline_of
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.staff import accounts, auth, charts, reports, roster

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from helpline.app import helpline_of
 from helpline.config import display_number
+from helpline.context import helpline_of
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox

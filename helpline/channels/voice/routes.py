@@ -11,12 +11,16 @@ The conversation state is keyed by ``CallSid``. Every step that changes somethin
 (``Conversations.handle``) deduped by ``CallSid`` plus the step, and stores its TwiML, so a retried request gets
 the same document and advances the call once. Whatever fails inside, the caller hears the emergency numbers and is
 put through to the helpline's staffed number (:func:`helpline.channels.failsafe.voice_twiml`).
+
+Every URL shares one prologue, :func:`voice_webhook`: Twilio's signature, the call (``CallSid``, the caller's
+number), the Helpline and the call's context (hours, language), and that fail-safe around the rest.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -25,12 +29,12 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from helpline.app import Helpline, helpline_of
 from helpline.channels import failsafe
 from helpline.channels.journal import Entry
 from helpline.channels.twilio_io import TWIML, twilio_signed
 from helpline.channels.voice import turn as voice_turn
 from helpline.channels.voice.twiml import MAX_SILENCES, Context, dial_done, phrase, render, voicemail_done
+from helpline.context import Helpline, helpline_of
 from helpline.engine import Flow, RequestCallback, Say, State, Transfer
 from helpline.engine.dialogue import Inbound, Outcome
 from helpline.engine.model import Node, NodeType
@@ -112,6 +116,30 @@ def run_step(hl: Helpline, call: Call, dedupe: str, inbound: Inbound, decide: De
     return twiml(handled.texts[0])
 
 
+VoiceView = Callable[[Helpline, Call, Context], Response]
+
+
+def voice_webhook(view: VoiceView) -> Callable[[], Response]:
+    """The prologue every voice URL shares, so the views hold only what differs: refuse an unsigned request
+    (403), read the call (a malformed ``CallSid`` is a 400), then ``view(hl, call, ctx)``; whatever it raises,
+    the caller hears the safe TwiML (logged, without the number). Steps that store something also journal
+    what could not be stored (:func:`run_step`)."""
+
+    @functools.wraps(view)
+    @twilio_signed
+    def endpoint() -> Response:
+        hl = helpline_of()
+        call = call_of(hl)
+        if isinstance(call, Response):
+            return call
+        try:
+            return view(hl, call, context(hl))
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the caller still hears the emergency numbers
+            return safe(hl, call, exc)
+
+    return endpoint
+
+
 def flow_decide(hl: Helpline, ctx: Context) -> Decide:
     def decide(state: State, inbound: Inbound) -> Outcome:
         return noting_crisis(voice_turn.turn(hl.flow, hl.lexicon, state, inbound, open_now=ctx.open_now))
@@ -120,25 +148,15 @@ def flow_decide(hl: Helpline, ctx: Context) -> Decide:
 
 
 @bp.post("/voice")
-@twilio_signed
-def incoming_call() -> Response:
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
-    ctx = context(hl)
+@voice_webhook
+def incoming_call(hl: Helpline, call: Call, ctx: Context) -> Response:
     return run_step(hl, call, f"{call.sid}:start", Inbound("", "voice"), flow_decide(hl, ctx),
                     lambda outcome: render(outcome, ctx))
 
 
 @bp.post("/voice/gather")
-@twilio_signed
-def gathered() -> Response:
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
-    ctx = context(hl)
+@voice_webhook
+def gathered(hl: Helpline, call: Call, ctx: Context) -> Response:
     step = request.args.get("step", "")[:12]
     inbound = Inbound(request.form.get("SpeechResult", "")[:500], "voice",
                       digits=request.form.get("Digits", "")[:20] or None)
@@ -147,56 +165,40 @@ def gathered() -> Response:
 
 
 @bp.post("/voice/silence")
-@twilio_signed
-def silence() -> Response:
+@voice_webhook
+def silence(hl: Helpline, call: Call, ctx: Context) -> Response:
     """No input: nothing changes, so no transaction; the prompt again, or a person after a few silences."""
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
-    try:
-        count = int(request.args.get("silence", "1"))
-        ctx = context(hl)
-        state = hl.conversations.load("voice", call.sid)
-        if count > MAX_SILENCES and state.node in hl.flow.hold_nodes():
-            # Silent on the crisis path: the person on call, never admissions' voicemail.
-            outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
-                                      Transfer(voice_turn.ON_CALL)], path="hold")
-        elif count > MAX_SILENCES:
-            # Someone who stays silent may be unable to speak: a person is the safest next step.
-            outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
-                                      Transfer(voice_turn.OPERATOR)], path="silence")
-        else:
-            new_state, actions = voice_turn.prompt(hl.flow, state)
-            if state.node != voice_turn.LANG_NODE:  # the choice of language is simply asked again, in both
-                actions = [Say(phrase(state.lang, "silence")), *actions]
-            outcome = Outcome(new_state, actions, path="silence")
-        document = render(outcome, ctx, silence=count)
-    except Exception as exc:  # noqa: BLE001
-        return safe(hl, call, exc)
+    count = int(request.args.get("silence", "1"))
+    state = hl.conversations.load("voice", call.sid)
+    if count > MAX_SILENCES and state.node in hl.flow.hold_nodes():
+        # Silent on the crisis path: the person on call, never admissions' voicemail.
+        outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
+                                  Transfer(voice_turn.ON_CALL)], path="hold")
+    elif count > MAX_SILENCES:
+        # Someone who stays silent may be unable to speak: a person is the safest next step.
+        outcome = Outcome(state, [Say(phrase(state.lang, "put_through")),
+                                  Transfer(voice_turn.OPERATOR)], path="silence")
+    else:
+        new_state, actions = voice_turn.prompt(hl.flow, state)
+        if state.node != voice_turn.LANG_NODE:  # the choice of language is simply asked again, in both
+            actions = [Say(phrase(state.lang, "silence")), *actions]
+        outcome = Outcome(new_state, actions, path="silence")
+    document = render(outcome, ctx, silence=count)
     log.info("voice sid=%s silence=%d node=%s", call.sid, count, state.node or "-")
     return twiml(document)
 
 
 @bp.post("/voice/dial-done")
-@twilio_signed
-def dial_ended() -> Response:
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
+@voice_webhook
+def dial_ended(hl: Helpline, call: Call, ctx: Context) -> Response:
     status = request.form.get("DialCallStatus", "")
     answered = status in ANSWERED
     to = request.args.get("to") if request.args.get("to") in ("crisis", "oncall") else "admissions"
     log.info("voice sid=%s dial to=%s status=%s", call.sid, to, status or "-")
-    try:
-        ctx = context(hl)
-        if to != "admissions" or answered:
-            state = hl.conversations.load("voice", call.sid)
-            new_state, actions = voice_turn.prompt(hl.flow, state) if to != "admissions" else (state, [])
-            return twiml(dial_done(ctx, new_state, actions, to, answered))
-    except Exception as exc:  # noqa: BLE001
-        return safe(hl, call, exc)
+    if to != "admissions" or answered:
+        state = hl.conversations.load("voice", call.sid)
+        new_state, actions = voice_turn.prompt(hl.flow, state) if to != "admissions" else (state, [])
+        return twiml(dial_done(ctx, new_state, actions, to, answered))
 
     def decide(state: State, inbound: Inbound) -> Outcome:
         request_cb = callback_request(state, "asked for a person; no one answered", "urgent", inbound.opted_out)
@@ -208,18 +210,13 @@ def dial_ended() -> Response:
 
 
 @bp.post("/voice/voicemail")
-@twilio_signed
-def voicemail() -> Response:
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
+@voice_webhook
+def voicemail(hl: Helpline, call: Call, ctx: Context) -> Response:
     reason = request.args.get("reason", "")
     priority = VOICEMAIL_REASONS.get(reason, "routine")
     recording = request.form.get("RecordingUrl", "")[:500]
     seconds = request.form.get("RecordingDuration", "")[:8]
     recording_sid = request.form.get("RecordingSid", "")[:64] or ("empty" if not recording else "unknown")
-    ctx = context(hl)
 
     def decide(state: State, inbound: Inbound) -> Outcome:
         extra = {"recording_url": recording, "recording_seconds": seconds} if recording else {"voicemail": "none"}
@@ -233,14 +230,10 @@ def voicemail() -> Response:
 
 
 @bp.post("/voice/status")
-@twilio_signed
-def call_status() -> Response:
+@voice_webhook
+def call_status(hl: Helpline, call: Call, ctx: Context) -> Response:
     """The call ended: a callback request left half-way (name asked, time not yet) is still made; the call's
     session is closed."""
-    hl = helpline_of()
-    call = call_of(hl)
-    if isinstance(call, Response):
-        return call
     status = request.form.get("CallStatus", "")
     if status not in ENDED:
         return Response(status=204)
