@@ -22,7 +22,7 @@ from helpline.engine.dialogue import Inbound, Outcome, turn
 from helpline.errors import RedisUnavailable
 from helpline.ops import metrics
 from helpline.queue.conversations import Conversations
-from helpline.understanding.crisis.lexicon import Lexicon, Verdict, load_lexicon
+from helpline.understanding.crisis import Lexicon, Verdict, load_lexicon
 
 log = logging.getLogger(__name__)
 QUEUE_NAMES = ("crisis", "default", "low")  # workers listen in this order

@@ -13,8 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import lexicon as crisis
-from helpline.understanding.crisis.lexicon import check_stream, evaluate, format_report, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis.evaluate import evaluate, format_report
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.stream import check_stream
+from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -23,7 +26,7 @@ VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> crisis.Lexicon:
+def lexicon() -> Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
@@ -249,11 +252,11 @@ def test_every_reply_renders_fits_two_sms_segments_and_reads_aloud(lexicon):
             sms = lexicon.reply(name, "sms", lang)
             voice = lexicon.reply(name, "voice", lang)
             assert "{" not in sms and "{" not in voice
-            encoding, units, segments = crisis.sms_segments(sms)
+            encoding, units, segments = replies.sms_segments(sms)
             if lang == "en":
                 assert encoding == "gsm7" and units <= 306, (name, len(sms))
             else:  # Spanish accents make a text UCS-2; a complete crisis reply may take three segments
-                assert segments <= crisis.SMS_SEGMENTS_BY_LANG.get(lang, 2), (name, lang, units)
+                assert segments <= replies.SMS_SEGMENTS_BY_LANG.get(lang, 2), (name, lang, units)
             assert not any(ch.isdigit() for ch in voice.replace(VARIABLES["org_phone"], "")), name
             assert "http" not in voice and "www" not in voice
 
@@ -500,11 +503,11 @@ def test_the_quick_first_look_never_hides_a_phrase(lexicon):
     texts += ["i want to d i e", "kill my self", "he is blue", "my mom's boyfriend keeps hurting me"]
     for text in texts:
         if engine._quiet(text):
-            raws = engine._raw_tokens(text)
+            raws = engine.reader.raw_tokens(text)
             found: dict = {}
             suppressed: dict = {}
-            for variant, spaced in engine._variants(raws):
-                toks = crisis._Tokens()
-                engine._fill(toks, variant, spaced)
+            for variant, spaced in variants(raws):
+                toks = Tokens()
+                engine.reader.fill(toks, variant, spaced)
                 engine._screen_tokens(text, toks, found, suppressed)
             assert not found and not suppressed, text

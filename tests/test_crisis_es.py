@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import lexicon as crisis
-from helpline.understanding.crisis.evaluate import load_corpus
-from helpline.understanding.crisis.lexicon import evaluate, format_report, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis.evaluate import evaluate, format_report, load_corpus
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -24,7 +25,7 @@ VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> crisis.Lexicon:
+def lexicon() -> Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
@@ -205,12 +206,12 @@ def test_the_quick_first_look_never_hides_a_spanish_phrase(lexicon):
     engine = lexicon._engine
     for name in ("crisis_es_corpus", "crisis_es_blind", "crisis_es_holdout"):
         for e in load_corpus(DATA / f"{name}.yaml"):
-            for variant, spaced in engine._variants(engine._raw_tokens(e.text)):
-                toks = crisis._Tokens()
-                engine._fill(toks, variant, spaced)
+            for variant, spaced in variants(engine.reader.raw_tokens(e.text)):
+                toks = Tokens()
+                engine.reader.fill(toks, variant, spaced)
                 clean = toks.clean()
-                run = set(engine._candidates(clean))
-                for i, (_cat, pname, rx) in enumerate(engine.patterns):
+                run = set(engine.phrases.candidates(clean))
+                for i, (_cat, pname, rx) in enumerate(engine.phrases.patterns):
                     if rx.search(clean):
                         assert i in run, (pname, e.text)
             if engine._quiet(e.text):
@@ -220,8 +221,8 @@ def test_the_quick_first_look_never_hides_a_spanish_phrase(lexicon):
 
 
 def _tokens(engine, text):
-    toks = crisis._Tokens()
-    engine._fill(toks, engine._raw_tokens(text))
+    toks = Tokens()
+    engine.reader.fill(toks, engine.reader.raw_tokens(text))
     return toks
 
 
@@ -260,7 +261,7 @@ def test_spanish_sms_replies_fit_three_segments(lexicon):
     # a reply written without a, i, o, u with an acute accent (the overdose reply needs the room: issue 13).
     for name in lexicon.categories:
         for severity in (None, "concern"):
-            encoding, units, segments = crisis.sms_segments(lexicon.reply(name, "sms", "es", severity=severity))
+            encoding, units, segments = replies.sms_segments(lexicon.reply(name, "sms", "es", severity=severity))
             limit = 201 if encoding == "ucs2" else 459
             assert segments <= 3 and units <= limit, (name, encoding, units)
 
