@@ -15,7 +15,6 @@ from helpline.understanding.crisis.text import (
     REPEAT3,
     TOKEN,
     Tokens,
-    damerau1,
     fold,
     is_past,
     normalise,
@@ -23,6 +22,7 @@ from helpline.understanding.crisis.text import (
     word_key,
 )
 from helpline.understanding.crisis.verdict import FUZZY, LEET, PLAIN, SLANG, SPACING
+from helpline.understanding.words import within_edits
 
 # One raw word read: (word, key, flag, past) items.
 Items = tuple[tuple[str, str, int, bool], ...]
@@ -161,7 +161,7 @@ class Reader:
         found: set[str] = set()
         for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:
             found |= self.fuzzy_index.get(d, set())
-        best = sorted(t for t in found if t[0] == k[0] and damerau1(k, t))
+        best = sorted(t for t in found if t[0] == k[0] and within_edits(k, t, 1))
         return best[0] if best else None
 
     def raw_tokens(self, text: str) -> list[tuple[str, int, int, int]]:

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from helpline.understanding.words import stem_crisis
+
 _QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"}
 # Cyrillic and Greek letters that look like Latin ones ("kіll" with a Cyrillic i).
 _CONFUSABLES = dict(zip("аеорсухіјѕкмтвнοαειкνρτυχ", "aeopcyxijskmtbhoaeikvptux", strict=True))
@@ -110,12 +112,7 @@ def word_key(word: str) -> str:
     w = REPEAT3.sub(r"\1\1", word)
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    for suffix in ("ing", "ed", "es", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("is", "us", "os")):
-                break
-            w = w[: -len(suffix)]
-            break
+    w = stem_crisis(w)
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
     return w
@@ -123,25 +120,6 @@ def word_key(word: str) -> str:
 
 def is_past(word: str) -> bool:
     return word in PAST_FORMS or (len(word) > 3 and word.endswith("ed"))
-
-
-def damerau1(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by at most one insertion, deletion, substitution or transposition."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    i = 0
-    while i < min(la, lb) and a[i] == b[i]:
-        i += 1
-    if la == lb:
-        return a[i + 1 :] == b[i + 1 :] or (
-            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-        )
-    if la > lb:
-        return a[i + 1 :] == b[i:]
-    return a[i:] == b[i + 1 :]
 
 
 def normalise(text: str) -> str:
