@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpline.understanding.crisis.text import DETERMINERS, PAST_FORMS, Tokens, is_past, normalise, word_key
+from helpline.understanding.crisis.text import DETERMINERS, PAST_FORMS, Tokens, is_past, word_key, words_of
 from helpline.understanding.crisis.verdict import Category
 
 Cues = dict[str, list[tuple[int, int]]]
 
 
 def _keys(words: list[str] | None) -> frozenset[str]:
-    return frozenset(word_key(w) for w in normalise(" ".join(words or [])).split())
+    return frozenset(word_key(w) for w in words_of(" ".join(words or [])).split())
 
 
 class Context:
@@ -30,10 +30,10 @@ class Context:
         self.specific = _keys(context.get("specific"))
         # Other languages' past tenses ("tuvo", "intente", "pegaba"), nouns' determiners ("una sobredosis") and
         # clause breaks ("pero"), on top of the English ones in the code.
-        self.past_words = PAST_FORMS | frozenset(normalise(" ".join(context.get("past_tense") or [])).split())
-        self.past_endings = tuple(normalise(" ".join(context.get("past_endings") or [])).split())
+        self.past_words = PAST_FORMS | frozenset(words_of(" ".join(context.get("past_tense") or [])).split())
+        self.past_endings = tuple(words_of(" ".join(context.get("past_endings") or [])).split())
         self.determiners = DETERMINERS | frozenset(
-            normalise(" ".join(context.get("determiners") or [])).split()
+            words_of(" ".join(context.get("determiners") or [])).split()
         )
 
     @property

@@ -8,8 +8,9 @@ from typing import Any
 from helpline.understanding.crisis.context import Context
 from helpline.understanding.crisis.phrases import Phrases
 from helpline.understanding.crisis.reading import Reader, variants
-from helpline.understanding.crisis.text import WORD, Tokens, fold
+from helpline.understanding.crisis.text import WORD, Tokens
 from helpline.understanding.crisis.verdict import CONCERN, NO_CRISIS, RULES, SEVERITIES, Category, Match, Verdict
+from helpline.understanding.normalise import fold
 
 
 class Engine:

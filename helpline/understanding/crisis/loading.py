@@ -18,7 +18,7 @@ from helpline.understanding.crisis.engine import Engine
 from helpline.understanding.crisis.lexicon import Lexicon
 from helpline.understanding.crisis.replies import render_replies
 from helpline.understanding.crisis.schema import SCHEMA
-from helpline.understanding.crisis.text import normalise
+from helpline.understanding.crisis.text import words_of
 from helpline.understanding.crisis.verdict import IGNORE_REASONS, Category
 
 
@@ -76,7 +76,7 @@ def build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, vers
             )
     for kind in ("contractions", "slang"):
         for key in data.get(kind) or {}:
-            if len(normalise(key).split()) > 2:
+            if len(words_of(key).split()) > 2:
                 problems.append(Problem(file, at(kind, key), f"{kind}: '{key}' has more than two words"))
 
     categories: list[Category] = []
@@ -114,7 +114,7 @@ def build(data: Mapping[str, Any], variables: Mapping[str, str], file: str, vers
             )
         for kind in ("phrases", "slang"):
             for i, phrase in enumerate(body.get(kind) or []):
-                norm = normalise(phrase)
+                norm = words_of(phrase)
                 if not norm:
                     problems.append(
                         Problem(

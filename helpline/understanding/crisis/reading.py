@@ -15,13 +15,13 @@ from helpline.understanding.crisis.text import (
     REPEAT3,
     TOKEN,
     Tokens,
-    fold,
     is_past,
-    normalise,
     spellings,
     word_key,
+    words_of,
 )
 from helpline.understanding.crisis.verdict import FUZZY, LEET, PLAIN, SLANG, SPACING
+from helpline.understanding.normalise import fold
 from helpline.understanding.words import within_edits
 
 # One raw word read: (word, key, flag, past) items.
@@ -33,25 +33,25 @@ class Reader:
 
     def __init__(self, words: dict[str, Any], context: dict[str, Any]):
         self.clause_breaks = frozenset(
-            ["but"] + [word_key(w) for w in normalise(" ".join(context.get("clause_breaks") or [])).split()]
+            ["but"] + [word_key(w) for w in words_of(" ".join(context.get("clause_breaks") or [])).split()]
         )
         self.single: dict[str, tuple[tuple[str, ...], int]] = {}
         self.pairs: dict[tuple[str, str], tuple[tuple[str, ...], int]] = {}
         for kind, flag in (("contractions", PLAIN), ("slang", SLANG)):
             for key, value in (words.get(kind) or {}).items():
-                expansion = tuple(normalise(value).split())
+                expansion = tuple(words_of(value).split())
                 raw = key.lower().replace("\u2019", "'")
                 if "'" in raw and " " not in raw:
                     # "od'd" is slang only with its apostrophe: "odd" is a word
                     self.single[raw] = (expansion, flag)
                     continue
-                parts = tuple(normalise(key).split())
+                parts = tuple(words_of(key).split())
                 if len(parts) == 1:
                     self.single[parts[0]] = (expansion, flag)
                 elif len(parts) == 2:
                     self.pairs[parts] = (expansion, flag)
-        self.fillers = frozenset(word_key(w) for w in normalise(" ".join(words.get("fillers") or [])).split())
-        self.not_fuzzy = frozenset(normalise(" ".join(words.get("not_fuzzy") or [])).split())
+        self.fillers = frozenset(word_key(w) for w in words_of(" ".join(words.get("fillers") or [])).split())
+        self.not_fuzzy = frozenset(words_of(" ".join(words.get("not_fuzzy") or [])).split())
         self.pair_first = frozenset(p[0] for p in self.pairs)
         self.pair_second = frozenset(p[1] for p in self.pairs)
         self._fuzzy_list = words.get("fuzzy") or []
@@ -69,7 +69,7 @@ class Reader:
         """Once every phrase and cue is in the vocabulary: the expansions and fuzzy words, then reading starts."""
         for expansion, _flag in list(self.single.values()) + list(self.pairs.values()):
             self.vocab.update(word_key(w) for w in expansion)
-        for w in normalise(" ".join(self._fuzzy_list)).split():
+        for w in words_of(" ".join(self._fuzzy_list)).split():
             k = word_key(w)
             self.fuzzy_words[k] = w
             for d in {k} | {k[:i] + k[i + 1 :] for i in range(len(k))}:

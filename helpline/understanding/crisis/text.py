@@ -1,4 +1,6 @@
-"""Folding a message to plain lower-case ASCII (keeping offsets into the original) and reading its words.
+"""Reading a folded message's words the lexicon's way: leetspeak signs kept inside words, punctuation as clause
+breaks, each word's matching key. Folding itself (accents, look-alike letters, quotes, offsets back into the
+original) is the one normaliser's (:func:`helpline.understanding.normalise.fold`).
 
 Module level: none of this depends on the lexicon.
 """
@@ -7,45 +9,10 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from functools import lru_cache
 
+from helpline.understanding.normalise import fold
 from helpline.understanding.words import stem_crisis
-
-_QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"}
-# Cyrillic and Greek letters that look like Latin ones ("kіll" with a Cyrillic i).
-_CONFUSABLES = dict(zip("аеорсухіјѕкмтвнοαειкνρτυχ", "aeopcyxijskmtbhoaeikvptux", strict=True))
-
-
-@lru_cache(maxsize=8192)
-def _fold_char(ch: str) -> str:
-    ch = ch.translate(_QUOTES)
-    if ch == "'":
-        return "'"
-    if unicodedata.category(ch) == "Cf":  # zero-width space/joiner, soft hyphen: invisible, so not a break
-        return ""
-    out = []
-    for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch)).casefold():
-        if unicodedata.combining(c):
-            continue
-        c = _CONFUSABLES.get(c, c)
-        out.append(c if c.isascii() else " ")
-    return "".join(out).lower()
-
-
-def fold(text: str) -> tuple[str, list[int] | None]:
-    """Plain lower-case ASCII, and for each of its characters the index it came from in ``text`` (None:
-    same)."""
-    if text.isascii():
-        return text.lower(), None
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        s = ch.lower() if ch < "\x80" else _fold_char(ch)
-        out.append(s)
-        where.extend([i] * len(s))
-    return "".join(out), where
-
 
 # A word may hold leetspeak signs ($ @ | * and ! between letters); punctuation marks clause breaks.
 TOKEN = re.compile(r"[a-z0-9$@'|*]+(?:!+[a-z0-9$@'|*]+)*|[.?!;:,\n]")
@@ -122,7 +89,7 @@ def is_past(word: str) -> bool:
     return word in PAST_FORMS or (len(word) > 3 and word.endswith("ed"))
 
 
-def normalise(text: str) -> str:
+def words_of(text: str) -> str:
     """The folded words of ``text`` (no lexicon expansion): what a person would call its plain lower-case
     form."""
     folded, _ = fold(text)
