@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpline.content import yamlsource  # noqa: E402
-from helpline.understanding.crisis import lexicon as crisis  # noqa: E402
+from helpline.understanding.crisis import load_lexicon  # noqa: E402
 from helpline.understanding.crisis.evaluate import load_corpus  # noqa: E402
+from helpline.understanding.crisis.loading import build  # noqa: E402
 
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 SIZES = (100, 1_000, 10_000)
@@ -144,9 +145,9 @@ def main() -> None:
 
     parsed = yamlsource.load(path)
     base = plain(parsed)
-    load_ms = timed(lambda: crisis.load_lexicon(path, VARIABLES), 7)
+    load_ms = timed(lambda: load_lexicon(path, VARIABLES), 7)
     parse_ms = timed(lambda: yamlsource.load(path), 7)
-    compile_ms = timed(lambda: crisis._build(base, VARIABLES, str(path), "bench"), 7)
+    compile_ms = timed(lambda: build(base, VARIABLES, str(path), "bench"), 7)
     n_real = sum(len(b.get("phrases") or []) + len(b.get("slang") or []) for b in base["categories"].values())
     n_patterns = sum(
         len(b.get("patterns") or {}) + len((b.get("concern") or {}).get("patterns") or {})
@@ -163,7 +164,7 @@ def main() -> None:
     # lexicon finds no phrase at all (most traffic: hours, detox questions, withdrawal); "hard" uses every
     # text,
     # crises and hard negatives, so nearly every message goes through the full context analysis.
-    real = crisis.load_lexicon(path, VARIABLES)
+    real = load_lexicon(path, VARIABLES)
     corpora = args.corpus or [
         str(ROOT / "flows" / "crisis_data" / "crisis_corpus.yaml"),
         str(ROOT / "flows" / "crisis_data" / "crisis_es_corpus.yaml"),
@@ -185,7 +186,7 @@ def main() -> None:
     for size in SIZES:
         data, phrases = lexicon_data(base, size, rng)
         start = time.perf_counter()
-        lexicon = crisis._build(data, VARIABLES, "bench", "bench")
+        lexicon = build(data, VARIABLES, "bench", "bench")
         build_ms = (time.perf_counter() - start) * 1000
         alternation = "|".join(re.escape(p.lower()) for p in sorted(set(phrases), key=len, reverse=True))
         baseline = re.compile(r"\b(?:" + alternation + r")\b")

@@ -21,7 +21,7 @@ from helpline.engine import Flow, load_flow
 from helpline.errors import RedisUnavailable
 from helpline.ops import metrics
 from helpline.queue.conversations import Conversations
-from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon
 
 log = logging.getLogger(__name__)
 

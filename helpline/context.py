@@ -19,7 +19,7 @@ from helpline.engine import Flow, State
 from helpline.engine.dialogue import Inbound, Outcome, turn
 from helpline.ops import metrics
 from helpline.queue.conversations import Conversations
-from helpline.understanding.crisis.lexicon import Lexicon, Verdict
+from helpline.understanding.crisis import Lexicon, Verdict
 
 QUEUE_NAMES = ("crisis", "default", "low")  # workers listen in this order
 

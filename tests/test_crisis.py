@@ -13,8 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import lexicon as crisis
-from helpline.understanding.crisis.lexicon import check_stream, evaluate, format_report, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis.evaluate import evaluate, format_report
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.stream import check_stream
+from helpline.understanding.crisis.text import Tokens
+from tests.test_crisis_languages import TRICKS_EN
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -23,95 +27,11 @@ VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> crisis.Lexicon:
+def lexicon() -> Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
-# --- what must raise the alarm ------------------------------------------------------------------------------
-
-CRISES = {
-    "overdose": [
-        "my brother od'd hes not breathing",
-        "I think my son overdosed, he won't wake up",
-        "she's turning blue",
-        "his lips are blue",
-        "he's having a seizure after using",
-        "chest pain after I used, really bad",
-        "i gave him narcan and he's still not responding",
-        "we can't wake her up",
-        "i took too much",
-        "overdosing",
-    ],
-    "suicide": [
-        "i want to die",
-        "i'm not ok i want to die",
-        "i don't want to live anymore",
-        "im going to kill myself",
-        "thinking about ending my life",
-        "everyone would be better off without me",
-        "i have a plan to end it tonight",
-        "my son says he wants to kill himself",
-        "i just want to sleep and never wake up",
-    ],
-    "violence": [
-        "my boyfriend hits me",
-        "he threatened to kill me",
-        "he said he'll kill me if i leave",
-        "i'm not safe at home",
-    ],
-    "harm_others": [
-        "i want to kill him",
-        "i'm going to hurt someone tonight",
-    ],
-}
-
-
-@pytest.mark.parametrize(("category", "text"), [(c, t) for c, texts in CRISES.items() for t in texts])
-def test_crisis_messages_raise_the_alarm_with_their_category(lexicon, category, text):
-    verdict = lexicon.screen(text)
-    assert verdict.crisis, text
-    assert verdict.category == category
-    assert verdict.severity == lexicon.categories[category].severity
-
-
-TRICKS = [
-    # (trick, message, category, rule the explanation must name)
-    ("leetspeak", "k1ll my5elf", "suicide", "leet"),
-    ("leetspeak", "$uicide", "suicide", "leet"),
-    ("leetspeak", "i w@nt to d1e", "suicide", "leet"),
-    ("spacing", "k i l l myself", "suicide", "spacing"),
-    ("spacing", "s.u.i.c.i.d.e", "suicide", "spacing"),
-    ("spacing", "killmyself", "suicide", "spacing"),
-    ("repeated letters", "i want to dieeeee", "suicide", "phrase"),
-    ("repeated letters", "he's overdosinggg", "overdose", "phrase"),
-    ("misspelling", "sucide", "suicide", "fuzzy"),
-    ("misspelling", "he overdoes help", "overdose", "fuzzy"),
-    ("misspelling", "im sucidal", "suicide", "fuzzy"),
-    ("misspelling", "she's unresponsve", "overdose", "fuzzy"),
-    ("slang", "kms", "suicide", "slang"),
-    ("slang", "gonna unalive myself", "suicide", "slang"),
-    ("slang", "he od'd", "overdose", "slang"),
-    ("slang", "i think shes oding", "overdose", "slang"),
-    ("inflection", "my friend overdosed", "overdose", "phrase"),
-    ("unicode", "ｋｉｌｌ ｍｙｓｅｌｆ", "suicide", "phrase"),
-    ("unicode", "i want to díe", "suicide", "phrase"),
-    ("unicode", "he\u2019s not breathing", "overdose", "phrase"),
-    ("unicode", "ki\u200bll myself", "suicide", "phrase"),
-    ("case and punctuation", "I WANT TO DIE!!!", "suicide", "phrase"),
-    ("speech transcript", "um i think my son overdosed he's um not waking up", "overdose", "phrase"),
-    ("speech transcript", "like i just um want to kill myself", "suicide", "phrase"),
-    ("speech transcript", "she's like barely breathing and uh her lips are blue", "overdose", "phrase"),
-]
-
-
-@pytest.mark.parametrize(
-    ("trick", "text", "category", "rule"), TRICKS, ids=[f"{t[0]}:{t[1]}" for t in TRICKS]
-)
-def test_texting_tricks_are_seen_through(lexicon, trick, text, category, rule):
-    verdict = lexicon.screen(text)
-    assert verdict.crisis and verdict.category == category, (trick, text)
-    assert rule in {m.rule for m in verdict.matches}, [m.as_json() for m in verdict.matches]
-
+# --- what must raise the alarm (and the shared cases in each language: test_crisis_languages.py) ----------------
 
 AMBIGUOUS = [
     "is he overdosing?",  # a question about a particular person now
@@ -130,73 +50,6 @@ def test_when_unsure_the_screen_errs_to_safety(lexicon, text):
 
 
 # --- what must stay quiet -----------------------------------------------------------------------------------
-
-HARD_NEGATIVES = {
-    "negation": [
-        "I'm not suicidal",
-        "never thought about killing myself",
-        "no suicidal thoughts, just sick",
-        "he didn't overdose, he was asleep",
-        "i dont think he overdosed",
-    ],
-    "past": [
-        "I overdosed last year and got clean",
-        "i tried to kill myself when i was 19",
-        "my brother died of an overdose two years ago",
-        "I had a seizure in 2019 from benzo withdrawal",
-    ],
-    "question": [
-        "can you overdose on kratom?",
-        "what are signs of overdose",
-        "how much kratom does it take to overdose",
-        "what should i do if someone overdoses",
-        "where can i get narcan",
-    ],
-    "hyperbole": [
-        "this withdrawal is killing me",
-        "dying for a coffee",
-        "my boss will kill me",
-        "my mom is gonna kill me when she finds out",
-        "I overdosed on coffee lol",
-    ],
-    "inside a word": [
-        "i need new skills",
-        "killer deal on shoes",
-        "that's odd",
-        "painkillers after surgery",
-    ],
-    "withdrawal": [
-        "i feel like im dying from these withdrawals",
-        "cant sleep, restless legs, sweating",
-        "i cant breathe through my nose",
-    ],
-    "health": [
-        "is kratom safe?",
-        "overdose deaths are rising in our county",
-        "is naloxone the same as narcan",
-    ],
-}
-
-
-@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in HARD_NEGATIVES.items() for t in texts])
-def test_hard_negatives_stay_quiet(lexicon, kind, text):
-    verdict = lexicon.screen(text)
-    assert not verdict.crisis, (kind, text, [m.as_json() for m in verdict.matches])
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("I'm not suicidal", "negated"),
-        ("I overdosed last year and got clean", "past"),
-        ("can you overdose on kratom?", "question"),
-        ("he's not responding to my texts", "benign"),
-    ],
-)
-def test_a_phrase_set_aside_says_why(lexicon, text, reason):
-    verdict = lexicon.screen(text)
-    assert not verdict.crisis
-    assert reason in {m.reason for m in verdict.suppressed}
 
 
 def test_negated_ideation_is_still_ideation(lexicon):
@@ -249,11 +102,11 @@ def test_every_reply_renders_fits_two_sms_segments_and_reads_aloud(lexicon):
             sms = lexicon.reply(name, "sms", lang)
             voice = lexicon.reply(name, "voice", lang)
             assert "{" not in sms and "{" not in voice
-            encoding, units, segments = crisis.sms_segments(sms)
+            encoding, units, segments = replies.sms_segments(sms)
             if lang == "en":
                 assert encoding == "gsm7" and units <= 306, (name, len(sms))
             else:  # Spanish accents make a text UCS-2; a complete crisis reply may take three segments
-                assert segments <= crisis.SMS_SEGMENTS_BY_LANG.get(lang, 2), (name, lang, units)
+                assert segments <= replies.SMS_SEGMENTS_BY_LANG.get(lang, 2), (name, lang, units)
             assert not any(ch.isdigit() for ch in voice.replace(VARIABLES["org_phone"], "")), name
             assert "http" not in voice and "www" not in voice
 
@@ -496,15 +349,15 @@ def test_the_quick_first_look_never_hides_a_phrase(lexicon):
     from helpline.understanding.crisis.evaluate import load_corpus
 
     engine = lexicon._engine
-    texts = [e.text for e in load_corpus(CORPUS)] + [t for _, t, _, _ in TRICKS]
+    texts = [e.text for e in load_corpus(CORPUS)] + [t for _, t, _, _ in TRICKS_EN]
     texts += ["i want to d i e", "kill my self", "he is blue", "my mom's boyfriend keeps hurting me"]
     for text in texts:
         if engine._quiet(text):
-            raws = engine._raw_tokens(text)
+            raws = engine.reader.raw_tokens(text)
             found: dict = {}
             suppressed: dict = {}
-            for variant, spaced in engine._variants(raws):
-                toks = crisis._Tokens()
-                engine._fill(toks, variant, spaced)
+            for variant, spaced in variants(raws):
+                toks = Tokens()
+                engine.reader.fill(toks, variant, spaced)
                 engine._screen_tokens(text, toks, found, suppressed)
             assert not found and not suppressed, text

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import lexicon as crisis
-from helpline.understanding.crisis.evaluate import load_corpus
-from helpline.understanding.crisis.lexicon import evaluate, format_report, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis.evaluate import evaluate, format_report, load_corpus
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -24,144 +25,8 @@ VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> crisis.Lexicon:
+def lexicon() -> Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
-
-
-CRISES = {
-    "overdose": [
-        "no respira",
-        "mi hermano tuvo una sobredosis",
-        "se puso morado y no despierta",
-        "le di narcan y sigue sin reaccionar",
-        "tomó demasiadas pastillas",
-        "se metió fentanilo y está tirado en el piso",
-        "no la puedo despertar",
-        "mi bebé se comió unas pastillas",
-        "tiene los labios azules",
-        "está convulsionando",
-    ],
-    "suicide": [
-        "me quiero morir",
-        "ya no quiero vivir",
-        "me voy a matar",
-        "quiero quitarme la vida",
-        "mejor me mato y ya",
-        "mi hijo dice que se quiere matar",
-        "todos estarían mejor sin mí",
-        "me estoy cortando los brazos otra vez",
-        "quiero dormir y no despertar",
-    ],
-    "violence": [
-        "mi esposo me pega",
-        "me amenazó con un cuchillo",
-        "dice que me va a matar si me voy",
-        "alguien se está metiendo a mi casa",
-        "mi esposo le pega a mis hijos",
-        "me amenazó con matarme",
-    ],
-    "harm_others": [
-        "lo voy a matar",
-        "voy a matar a mi padrastro",
-        "tengo ganas de matar a alguien",
-        "si vuelve le doy un balazo",
-    ],
-}
-
-
-@pytest.mark.parametrize(("category", "text"), [(c, t) for c, texts in CRISES.items() for t in texts])
-def test_spanish_crises_raise_the_alarm_with_their_category(lexicon, category, text):
-    verdict = lexicon.screen(text)
-    assert verdict.crisis, text
-    assert verdict.category == category, [m.as_json() for m in verdict.matches]
-
-
-TRICKS = [
-    # (trick, message, category)
-    ("no accents", "tome demasiadas pastillas", "overdose"),
-    ("accents", "tomé demasiadas pastillas", "overdose"),
-    ("k for qu", "me kiero matar", "suicide"),
-    ("q for que", "creo q tuvo una sobredosis", "overdose"),
-    ("typo", "mi hijo esta inconsiente", "overdose"),
-    ("spaced word", "sobre dosis ayuda", "overdose"),
-    ("capitals", "ME QUIERO MORIR", "suicide"),
-    ("repeated letters", "me quiero moriiiir", "suicide"),
-    ("spanglish", "my brother no esta respirando", "overdose"),
-    ("spanglish", "honestly quiero matarme bro", "suicide"),
-    ("spanglish", "my husband me pego otra vez", "violence"),
-    ("speech fillers", "este pues o sea me quiero morir", "suicide"),
-    ("speech fillers", "este mi hijo no respira se puso morado", "overdose"),
-    ("third person", "mi esposo dijo que se va a suicidar", "suicide"),
-    ("clitic climbing", "me quiero hacer daño", "suicide"),
-]
-
-
-@pytest.mark.parametrize(("trick", "text", "category"), TRICKS, ids=[f"{t[0]}:{t[1]}" for t in TRICKS])
-def test_spanish_texting_tricks_are_seen_through(lexicon, trick, text, category):
-    verdict = lexicon.screen(text)
-    assert verdict.crisis and verdict.category == category, (trick, [m.as_json() for m in verdict.suppressed])
-
-
-HARD_NEGATIVES = {
-    "hyperbole": [
-        "me muero de hambre",
-        "me mata el calor",
-        "me muero de risa jajaja",
-        "me quiero morir de la vergüenza",
-        "mi mamá me va a matar cuando se entere",
-        "quiero matar el antojo",
-    ],
-    "question": [
-        "¿qué es una sobredosis?",
-        "¿se puede tener sobredosis de kratom?",
-        "cuales son los sintomas de una sobredosis",
-        "que hago si alguien tiene una sobredosis",
-    ],
-    "negation": [
-        "no me quiero morir",
-        "nunca pensé en matarme",
-        "jamas he pensado en suicidarme",
-        "no tengo pensamientos de suicidio",
-        "no tuvo sobredosis, solo estaba dormido",
-    ],
-    "past": [
-        "tuve una sobredosis hace dos años y ahora estoy limpio",
-        "mi hermano murió de sobredosis el año pasado",
-        "intenté suicidarme cuando tenía 17",
-    ],
-    "withdrawal": [
-        "siento que me muero con la abstinencia",
-        "la abstinencia me está matando",
-        "ya no aguanto la malilla",
-    ],
-    "other": [
-        "se me murió el celular",
-        "mi perro no respira bien por el calor",
-        "mi tío tiene una pistola para cazar venado",
-        "la voy a llamar mañana",
-    ],
-}
-
-
-@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in HARD_NEGATIVES.items() for t in texts])
-def test_spanish_hard_negatives_stay_quiet(lexicon, kind, text):
-    verdict = lexicon.screen(text)
-    assert not verdict.crisis, (kind, text, [m.as_json() for m in verdict.matches])
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("no me quiero morir", "negated"),
-        ("¿se puede tener sobredosis de kratom?", "question"),
-        ("tuve una sobredosis hace dos años", "past"),
-        ("me muero de hambre, me quiero morir de hambre", "benign"),
-    ],
-)
-def test_a_spanish_phrase_set_aside_says_why(lexicon, text, reason):
-    verdict = lexicon.screen(text)
-    assert not verdict.crisis
-    assert reason in {m.reason for m in verdict.suppressed}
 
 
 def test_phrases_holding_their_own_no_are_affirmative(lexicon):
@@ -205,12 +70,12 @@ def test_the_quick_first_look_never_hides_a_spanish_phrase(lexicon):
     engine = lexicon._engine
     for name in ("crisis_es_corpus", "crisis_es_blind", "crisis_es_holdout"):
         for e in load_corpus(DATA / f"{name}.yaml"):
-            for variant, spaced in engine._variants(engine._raw_tokens(e.text)):
-                toks = crisis._Tokens()
-                engine._fill(toks, variant, spaced)
+            for variant, spaced in variants(engine.reader.raw_tokens(e.text)):
+                toks = Tokens()
+                engine.reader.fill(toks, variant, spaced)
                 clean = toks.clean()
-                run = set(engine._candidates(clean))
-                for i, (_cat, pname, rx) in enumerate(engine.patterns):
+                run = set(engine.phrases.candidates(clean))
+                for i, (_cat, pname, rx) in enumerate(engine.phrases.patterns):
                     if rx.search(clean):
                         assert i in run, (pname, e.text)
             if engine._quiet(e.text):
@@ -220,8 +85,8 @@ def test_the_quick_first_look_never_hides_a_spanish_phrase(lexicon):
 
 
 def _tokens(engine, text):
-    toks = crisis._Tokens()
-    engine._fill(toks, engine._raw_tokens(text))
+    toks = Tokens()
+    engine.reader.fill(toks, engine.reader.raw_tokens(text))
     return toks
 
 
@@ -260,7 +125,7 @@ def test_spanish_sms_replies_fit_three_segments(lexicon):
     # a reply written without a, i, o, u with an acute accent (the overdose reply needs the room: issue 13).
     for name in lexicon.categories:
         for severity in (None, "concern"):
-            encoding, units, segments = crisis.sms_segments(lexicon.reply(name, "sms", "es", severity=severity))
+            encoding, units, segments = replies.sms_segments(lexicon.reply(name, "sms", "es", severity=severity))
             limit = 201 if encoding == "ucs2" else 459
             assert segments <= 3 and units <= limit, (name, encoding, units)
 

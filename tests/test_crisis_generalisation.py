@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from helpline.understanding.crisis import lexicon as crisis
-from helpline.understanding.crisis.evaluate import load_corpus
-from helpline.understanding.crisis.lexicon import evaluate, format_report, load_lexicon
+from helpline.errors import ContentError
+from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis.evaluate import evaluate, format_report, load_corpus
+from helpline.understanding.crisis.phrases import anchors_of
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -22,7 +25,7 @@ VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> crisis.Lexicon:
+def lexicon() -> Lexicon:
     return load_lexicon(LEXICON, VARIABLES)
 
 
@@ -83,7 +86,7 @@ def test_concern_reply_is_gentler_and_old_calls_are_unchanged(lexicon):
     assert lexicon.reply("suicide", "sms", "en", severity="critical") == full
     gentle = lexicon.reply("suicide", "sms", "en", severity="concern")
     assert gentle != full and "988" in gentle and "911" in gentle
-    assert crisis.sms_septets(gentle) is not None and crisis.sms_septets(gentle) <= crisis.SMS_MAX_SEPTETS
+    assert replies.sms_septets(gentle) is not None and replies.sms_septets(gentle) <= replies.SMS_MAX_SEPTETS
     voice = lexicon.reply("suicide", "voice", "en", severity="concern")
     assert "nine eight eight" in voice and not any(c.isdigit() for c in voice)
     # a category with no concern tier gives its own reply for any severity
@@ -110,7 +113,7 @@ categories:
 """,
         encoding="utf-8",
     )
-    with pytest.raises(crisis.ContentError) as info:
+    with pytest.raises(ContentError) as info:
         load_lexicon(path, VARIABLES)
     assert "concern: en.voice reply: write numbers as words" in str(info.value)
 
@@ -137,19 +140,19 @@ def test_anchors_never_hide_a_pattern_match(lexicon):
         for e in load_corpus(DATA / f"{name}.yaml")
     ]
     for text in texts:
-        for variant, spaced in engine._variants(engine._raw_tokens(text)):
-            toks = crisis._Tokens()
-            engine._fill(toks, variant, spaced)
+        for variant, spaced in variants(engine.reader.raw_tokens(text)):
+            toks = Tokens()
+            engine.reader.fill(toks, variant, spaced)
             clean = toks.clean()
-            run = set(engine._candidates(clean))
-            for i, (_cat, name, rx) in enumerate(engine.patterns):
+            run = set(engine.phrases.candidates(clean))
+            for i, (_cat, name, rx) in enumerate(engine.phrases.patterns):
                 if rx.search(clean):
                     assert i in run, (name, text)
 
 
 def test_anchors_are_read_from_the_regex():
-    assert crisis._anchors(r"(?:he|she) is (?:blue|grey)") == [
+    assert anchors_of(r"(?:he|she) is (?:blue|grey)") == [
         frozenset({" is "}),
         frozenset({"blue", "grey"}),
     ]
-    assert crisis._anchors(r"(?:a|b)?\S+") == []  # nothing required: the pattern runs on every message
+    assert anchors_of(r"(?:a|b)?\S+") == []  # nothing required: the pattern runs on every message

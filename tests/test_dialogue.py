@@ -9,7 +9,7 @@ import pytest
 from helpline.config import load_settings
 from helpline.engine import Flow, Listen, RequestCallback, State, load_flow
 from helpline.engine.dialogue import Inbound, OptIn, OptOut, opt_keyword, turn
-from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 SUICIDE = "i want to kill myself"

@@ -15,6 +15,7 @@ from helpline.engine.matching import (
     within_edits,
     word_found,
 )
+from helpline.understanding.normalise import fold
 
 VOCAB = Vocabulary({
     "kratom": ["kratum", "ketum"],
@@ -33,9 +34,20 @@ VOCAB = Vocabulary({
     ("call-me", "call me"),
     ("", ""),
     ("???", ""),
+    ("I‘m here", "im here"),              # any apostrophe mark, as the crisis lexicon reads it
+    ("ki\u200bll", "kill"),                   # an invisible character is not a word break
+    ("\u043a\u0456ll ＭＥ", "kill me"),          # Cyrillic look-alikes, fullwidth letters
 ])
 def test_normalise(raw: str, norm: str) -> None:
     assert normalise(raw) == norm
+
+
+def test_fold_says_where_each_character_came_from() -> None:
+    """The crisis lexicon's spans point into the original message: fold keeps the offsets."""
+    folded, where = fold("Ｉ wánt to d​ie")
+    assert folded == "i want to die"
+    assert where is not None and where[-3:] == [10, 12, 13]
+    assert fold("plain ascii") == ("plain ascii", None)
 
 
 @pytest.mark.parametrize("word, stemmed", [

@@ -10,7 +10,7 @@ from helpline.config import load_settings
 from helpline.engine import Flow, load_flow
 from helpline.errors import ContentError
 from helpline.sim import transcripts
-from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "flows" / "tests"

@@ -17,7 +17,7 @@ from helpline.config import Settings, load_settings
 from helpline.engine import Flow, NodeType, State, load_flow
 from helpline.engine.dialogue import Inbound, Outcome
 from helpline.sim.call import twiml_problems
-from helpline.understanding.crisis.lexicon import Lexicon, load_lexicon
+from helpline.understanding.crisis import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from helpline.config import Settings
-from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon, Verdict
+from helpline.understanding.crisis import NO_CRISIS, Lexicon, Verdict
 
 if TYPE_CHECKING:
     from helpline.channels.journal import Entry

@@ -26,7 +26,7 @@ from helpline.engine import Flow, RequestCallback, State
 from helpline.engine.dialogue import Inbound, Outcome, crisis_request
 from helpline.engine.matching import normalise
 from helpline.logs import mask
-from helpline.understanding.crisis.lexicon import Verdict
+from helpline.understanding.crisis import Verdict
 
 if TYPE_CHECKING:
     from helpline.context import Helpline

@@ -17,7 +17,7 @@ from helpline.logs import mask
 from helpline.phones import e164
 from helpline.queue import optouts
 from helpline.staff import textclaim
-from helpline.understanding.crisis.lexicon import Verdict
+from helpline.understanding.crisis import Verdict
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)

@@ -17,7 +17,7 @@ from helpline.errors import ContentError, HelplineError
 
 if TYPE_CHECKING:
     from helpline.engine.model import Flow
-    from helpline.understanding.crisis.lexicon import Lexicon
+    from helpline.understanding.crisis import Lexicon
 
 
 def read_settings() -> Settings:

@@ -91,7 +91,7 @@ def crisis() -> None:
 
 
 def _lexicon(settings: Settings):  # type: ignore[no-untyped-def]
-    from helpline.understanding.crisis.lexicon import load_lexicon
+    from helpline.understanding.crisis import load_lexicon
 
     try:
         return load_lexicon(settings.flows_dir / "crisis.yaml", settings.variables)
@@ -103,7 +103,7 @@ def _lexicon(settings: Settings):  # type: ignore[no-untyped-def]
 def crisis_check() -> None:
     """Read messages, one a line, from stdin; write one JSON verdict a line (text, crisis, category, severity,
     matches, and what was set aside and why)."""
-    from helpline.understanding.crisis.lexicon import check_stream
+    from helpline.understanding.crisis.stream import check_stream
 
     check_stream(_lexicon(read_settings()), sys.stdin, sys.stdout)
 

@@ -84,7 +84,7 @@ def worker(burst: bool, worker_class: str) -> None:
         from rq import Queue, SimpleWorker, Worker
 
         from helpline import logs
-        from helpline.app import QUEUE_NAMES
+        from helpline.context import QUEUE_NAMES
         from workers.watchdog import MAINTENANCE_SECONDS, Watchdog, beat
 
         logs.setup(settings.log_level)

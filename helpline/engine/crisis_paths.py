@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from helpline.understanding.crisis.lexicon import Verdict
+from helpline.understanding.crisis import Verdict
 
 OVERDOSE_SELF = "overdose_self"
 SUICIDE_INGESTION = "suicide_ingestion"

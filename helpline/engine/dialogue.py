@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from helpline.engine import Action, Event, Flow, RequestCallback, Say, State, crisis_paths, interrupt, step
 from helpline.engine.matching import normalise
 from helpline.engine.step import reprompt
-from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon, Verdict
+from helpline.understanding.crisis import NO_CRISIS, Lexicon, Verdict
 from helpline.understanding.language import detect_language, language_scores  # noqa: F401 - re-exported
 
 # Twilio's standard opt-out and opt-in keywords (the whole message, any case).

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from helpline.understanding.normalise import normalise  # noqa: F401 - the one normaliser, re-exported here
+from helpline.understanding.words import stem, within_edits  # the one stemmer and edit distance
 
 # Words too common to tell one topic from another. Kept small: "how", "long", "safe" carry meaning here.
 STOPWORDS = frozenset(
@@ -25,35 +26,6 @@ STOPWORDS = frozenset(
 )
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                 "six": "6", "seven": "7", "eight": "8", "nine": "9", "zero": "0"}
-
-
-def stem(word: str) -> str:
-    """A deliberately crude stem: enough to meet "withdrawals" with "withdrawal" and "detoxing" with "detox"."""
-    for suffix in ("ing", "ed", "es"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):  # "beds" ~ "bed", "subs" ~ "sub"
-        return word[:-1]
-    return word
-
-
-def within_edits(a: str, b: str, limit: int) -> bool:
-    """True when ``a`` and ``b`` are at most ``limit`` edits apart (insert, delete, substitute, swap)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return False
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
 
 
 def _edit_limit(word: str) -> int:

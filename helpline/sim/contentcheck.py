@@ -10,7 +10,7 @@ from helpline.engine import load_flow
 from helpline.errors import ContentError, Problem
 from helpline.sim import transcripts
 from helpline.understanding import data
-from helpline.understanding.crisis.lexicon import load_lexicon
+from helpline.understanding.crisis import load_lexicon
 
 
 def kind_of(path: Path) -> str:

@@ -33,7 +33,7 @@ from helpline.content import yamlsource
 from helpline.engine import Flow, RequestCallback, State, Transfer
 from helpline.engine.dialogue import Inbound, OptIn, OptOut, turn
 from helpline.errors import Problem
-from helpline.understanding.crisis.lexicon import Lexicon
+from helpline.understanding.crisis import Lexicon
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

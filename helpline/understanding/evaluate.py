@@ -29,7 +29,7 @@ from helpline.understanding.normalise import normalise
 
 if TYPE_CHECKING:
     from helpline.engine import Flow
-    from helpline.understanding.crisis.lexicon import Lexicon
+    from helpline.understanding.crisis import Lexicon
 
 FOLDS = 5
 SEED = 0

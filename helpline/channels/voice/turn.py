@@ -24,7 +24,7 @@ from helpline.engine.dialogue import turn as dialogue_turn
 from helpline.engine.matching import normalise
 from helpline.engine.model import Node, NodeType
 from helpline.engine.step import Run
-from helpline.understanding.crisis.lexicon import NO_CRISIS, Lexicon
+from helpline.understanding.crisis import NO_CRISIS, Lexicon
 
 PERSON_KEY, REPEAT_KEY, MENU_KEY, MORE_KEY = "0", "*", "9", "1"
 YES_KEY, NO_KEY = "1", "2"

@@ -23,7 +23,7 @@ from helpline.config import Settings
 from helpline.engine import Action, End, Flow, Listen, Say, State, Transfer
 from helpline.engine.crisis_paths import SUICIDE_INGESTION
 from helpline.engine.dialogue import Outcome
-from helpline.understanding.crisis.lexicon import Lexicon
+from helpline.understanding.crisis import Lexicon
 
 MAX_SILENCES = 3  # unanswered prompts in a row before the caller is put through to a person
 GATHER_TIMEOUT = 6  # seconds of silence after a prompt before the <Redirect> runs

@@ -25,7 +25,8 @@ from helpline.content import yamlsource
 from helpline.errors import Problem
 
 if TYPE_CHECKING:
-    from helpline.understanding.crisis.lexicon import Lexicon, Verdict
+    from helpline.understanding.crisis.lexicon import Lexicon
+    from helpline.understanding.crisis.verdict import Verdict
 
 NONE = "none"
 

@@ -30,7 +30,7 @@ from helpline.understanding.features import Linear, make_pipeline
 from helpline.understanding.normalise import normalise
 
 if TYPE_CHECKING:
-    from helpline.understanding.crisis.lexicon import Verdict
+    from helpline.understanding.crisis.verdict import Verdict
 
 RULE = "model"
 DATA_DIR = "crisis_data"  # beside flows/crisis.yaml
@@ -86,7 +86,7 @@ class CrisisModel:
 
     def combine(self, text: str, verdict: Verdict, norm: str | None = None) -> Verdict:
         """The screen's verdict once the model has been heard (see the module's docstring)."""
-        from helpline.understanding.crisis.lexicon import Match, Verdict
+        from helpline.understanding.crisis.verdict import Match, Verdict
 
         norm = normalise(text) if norm is None else norm
         if verdict.crisis or not speaks(verdict, norm):
