@@ -93,7 +93,7 @@ def _register_errors(app: Flask) -> None:
                         mimetype="text/plain")
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Response:
+    def unexpected(exc: Exception) -> Response | tuple[Response, int]:
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path, exc_info=exc)
         if request.path.startswith("/sms"):
             hl = helpline_of()

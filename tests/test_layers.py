@@ -53,20 +53,6 @@ RULES = (
 
 # (importing module, imported module): why it is allowed for now, and what fixes it.
 KNOWN: dict[tuple[str, str], str] = {
-    # Sender (the staff alert texts, through Twilio's REST API, with send_once's delivery marks) is the outbound
-    # Twilio edge and belongs in helpline.channels (e.g. helpline/channels/outbound.py); the Redis outbox
-    # (outbox(), OUTBOX_KEY) stays in the queue. Not a misplaced import but a module split that moves the
-    # exactly-once send logic and changes workers/context.py, workers/alerts.py and the tests that build a
-    # Sender: a follow-up of its own, so the house-context branch leaves the outbound path as it is.
-    ("helpline.queue.outbound", "twilio.base.exceptions"): "queue-twilio: Sender belongs in helpline.channels",
-    ("helpline.queue.outbound", "twilio.http.http_client"): "queue-twilio: Sender belongs in helpline.channels",
-    ("helpline.queue.outbound", "twilio.rest"): "queue-twilio: Sender belongs in helpline.channels",
-    # topics_blind scores the whole dialogue (engine.dialogue.turn) on the blind sets, and topics_cv takes an
-    # engine Flow: an evaluation harness above the engine, not part of understanding. It belongs beside
-    # helpline/sim (e.g. helpline/sim/evaluate.py); moving it changes helpline/cli_understanding.py's imports
-    # (`helpline understanding ...`), which is being rewritten into helpline/cli/.
-    ("helpline.understanding.evaluate", "helpline.engine"): "understanding-engine: the harness belongs above",
-    ("helpline.understanding.evaluate", "helpline.engine.dialogue"): "understanding-engine: the harness belongs above",
 }
 
 

@@ -199,7 +199,7 @@ def test_crisis_after_stop_reaches_staff_as_call_only(phone: Phone, conn, run_wo
 
 
 def test_opted_out_numbers_are_never_texted_by_workers(settings, conn) -> None:  # type: ignore[no-untyped-def]
-    from helpline.queue.outbound import OptedOut, Sender
+    from helpline.channels.outbound import OptedOut, Sender
 
     optouts.opt_out(conn, "+15555550123")
     with pytest.raises(OptedOut):

@@ -14,7 +14,8 @@ import pytest
 
 from helpline.app import load_content
 from helpline.config import load_settings
-from helpline.understanding import data, evaluate
+from helpline.sim import evaluate
+from helpline.understanding import data
 from helpline.understanding.crisis import model as crisis_model
 
 ROOT = Path(__file__).resolve().parent.parent

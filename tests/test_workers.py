@@ -12,8 +12,8 @@ import time
 from rq.job import Job
 
 from helpline.app import create_app
+from helpline.channels.outbound import OptedOut, Sender
 from helpline.queue import callbacks, optouts
-from helpline.queue.outbound import OptedOut, Sender
 from helpline.redisdb import EmbeddedRedis
 from tests.conftest import STAFF, Phone, enqueue_due, make_settings, settings_env, stop, work_burst
 

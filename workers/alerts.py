@@ -1,7 +1,7 @@
 """Alerting staff about callback requests: at once, again at the due time, and lapsed claims.
 
 Jobs take a request id and re-read the request, so a retried or late job acts on what is true now. Every text
-goes through :func:`helpline.queue.outbound.Sender.send_once`, so a retried job (or one recovered from a killed
+goes through :func:`helpline.channels.outbound.Sender.send_once`, so a retried job (or one recovered from a killed
 worker) never texts anyone twice.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from helpline.channels.outbound import OptedOut
 from helpline.logs import mask
 from helpline.queue import callbacks
-from helpline.queue.outbound import OptedOut
 from helpline.queue.records import CallbackRequest
 from helpline.queue.stats import count_alert
 from helpline.staff import roster

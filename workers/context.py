@@ -8,8 +8,8 @@ from functools import lru_cache
 import redis
 from rq import Queue, get_current_job
 
+from helpline.channels.outbound import Sender
 from helpline.config import Settings, load_settings
-from helpline.queue.outbound import Sender
 from helpline.redisdb import connect
 
 

@@ -9,7 +9,7 @@ both recover it) and puts it back at the front of its queue, using up one of its
 Everything else is RQ's own maintenance (run every ``MAINTENANCE_SECONDS`` instead of RQ's ten minutes): a
 job held by another kind of worker (a plain ``rq worker`` has no helpline heartbeat, so the watchdog cannot
 tell whether it still runs, and leaves it alone: no double run), and a job with no retries left (RQ moves it
-to the failed registry). Jobs are idempotent (see :meth:`helpline.queue.outbound.Sender.send_once`), so a job that
+to the failed registry). Jobs are idempotent (see :meth:`helpline.channels.outbound.Sender.send_once`), so a job that
 did get half-way is safe to rerun.
 """
 

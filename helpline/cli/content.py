@@ -149,7 +149,7 @@ def flows_eval(sets: tuple[Path, ...], cv: bool, as_json: bool, min_right: float
     """Topic routing: k-fold cross-validation (per-node precision and recall, the most confused pairs, the
     wrong-answer rate) and the blind topic sets (default tests/blind/topics_*.jsonl), each message sent through
     the real dialogue. Exits non-zero when any report is below --min-right or above --max-wrong."""
-    from helpline.understanding import evaluate
+    from helpline.sim import evaluate
 
     flow, lexicon = read_content(read_settings())
     reports = [evaluate.topics_cv(flow)] if cv else []
@@ -164,7 +164,8 @@ def crisis_eval(sets: tuple[Path, ...], cv: bool, as_json: bool, min_recall: flo
     """The crisis screen (lexicon + model) on labelled sets (default: the blind sets tests/blind/crisis_*.jsonl):
     recall per category, language and channel, and false alarms on hard negatives and everyday texts. Exits
     non-zero when any recall is below --min-recall or false alarms above --max-false-alarms."""
-    from helpline.understanding import data, evaluate
+    from helpline.sim import evaluate
+    from helpline.understanding import data
     from helpline.understanding.crisis import model as crisis_model
 
     settings = read_settings()

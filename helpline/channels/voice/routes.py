@@ -182,7 +182,7 @@ def silence(hl: Helpline, call: Call, ctx: Context) -> Response:
         new_state, actions = voice_turn.prompt(hl.flow, state)
         if state.node != voice_turn.LANG_NODE:  # the choice of language is simply asked again, in both
             actions = [Say(phrase(state.lang, "silence")), *actions]
-        outcome = Outcome(new_state, actions, path="silence")
+        outcome = Outcome(new_state, [*actions], path="silence")
     document = render(outcome, ctx, silence=count)
     log.info("voice sid=%s silence=%d node=%s", call.sid, count, state.node or "-")
     return twiml(document)

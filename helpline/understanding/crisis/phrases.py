@@ -187,8 +187,9 @@ def anchors_of(regex: str) -> list[frozenset[str]]:
     alternation gives the union of its branches' best sets (nothing if any branch has none). An empty list:
     nothing is known, the pattern runs on every message.
     """
-    from re import _constants as sre  # the parser's own opcodes (CPython 3.11+)
-    from re import _parser
+    # The parser's own opcodes (CPython 3.11+): private modules that typeshed does not describe.
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
 
     def required(items: Any) -> list[frozenset[str]]:
         options: list[frozenset[str]] = []

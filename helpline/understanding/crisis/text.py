@@ -36,8 +36,8 @@ def spellings(token: str) -> tuple[tuple[str, ...], bool]:
         return (), False
     letters = sum(c.isalpha() for c in t)
     if not letters:
-        digits = "".join(c for c in t if c.isdigit())
-        return ((digits,) if digits else ()), False
+        number = "".join(c for c in t if c.isdigit())
+        return ((number,) if number else ()), False
     digits = sum(c.isdigit() for c in t)
     if digits and digits < letters:  # "k1ll", "my5elf"; not "10mg"
         options = [t.translate(_LEET_I)]
