@@ -14,7 +14,45 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SPANISH_DAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
-_PART = re.compile(r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# "mon-fri 08:00-20:00", "sat,sun 22:00-06:00", "mon-tue,thu 07:00-15:00": the one way the helpline writes a
+# weekly span, read for BUSINESS_HOURS here and for staff shifts in helpline.staff.roster.
+_SPAN = re.compile(r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?((?:\s*,\s*[a-z]{3})*)\s+(\d{1,2}):(\d{2})\s*-\s*"
+                   r"(\d{1,2}):(\d{2})\s*$")
+
+
+def read_span(text: str, example: str) -> tuple[tuple[int, ...], str, str]:
+    """``"mon-fri 08:00-16:00"`` -> ((0, 1, 2, 3, 4), "08:00", "16:00"): weekdays (0 = Monday; a range may wrap,
+    "fri-mon"; a list after it, "mon-tue,thu") and two clock times, "24:00" allowed. Raises ``ValueError`` with a
+    message a person can act on; ``example`` is what the message shows them to write."""
+    m = _SPAN.match(text.lower())
+    if not m:
+        raise ValueError(f"cannot read {text.strip()!r}: write it like {example}")
+    first, last, more = m.group(1), m.group(2), m.group(3)
+    names = [first] + ([last] if last else []) + [d.strip() for d in more.split(",") if d.strip()]
+    unknown = [n for n in names if n not in DAYS]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a day: use mon, tue, wed, thu, fri, sat, sun")
+    days: set[int] = set()
+    if last:
+        a, b = DAYS.index(first), DAYS.index(last)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    else:
+        days.add(DAYS.index(first))
+    days.update(DAYS.index(n) for n in names[2 if last else 1:])
+    return tuple(sorted(days)), _clock(m.group(4), m.group(5)), _clock(m.group(6), m.group(7))
+
+
+def _clock(hour: str, minute: str) -> str:
+    h, mm = int(hour), int(minute)
+    if h == 24 and mm == 0:
+        return "24:00"
+    if not (0 <= h < 24 and 0 <= mm < 60):
+        raise ValueError(f"{hour}:{minute} is not a time of day")
+    return f"{h:02d}:{mm:02d}"
+
+
+def _time(clock: str) -> dt.time:
+    return dt.time.max if clock == "24:00" else dt.time.fromisoformat(clock)
 
 
 @dataclass(frozen=True)
@@ -31,16 +69,11 @@ class BusinessHours:
         zone = time_zone(timezone)
         days: dict[int, tuple[dt.time, dt.time]] = {}
         for part in filter(None, (p.strip() for p in spec.lower().split(";"))):
-            m = _PART.match(part)
-            if not m or m.group(1) not in DAYS or (m.group(2) and m.group(2) not in DAYS):
-                raise ValueError(f"cannot read {part!r}: write it like 'mon-fri 08:00-20:00; sat 09:00-13:00'")
-            first = DAYS.index(m.group(1))
-            last = DAYS.index(m.group(2)) if m.group(2) else first
-            start = dt.time(int(m.group(3)), int(m.group(4)))
-            end = dt.time(int(m.group(5)), int(m.group(6))) if m.group(5) != "24" else dt.time.max
+            weekdays, opens, closes = read_span(part, "'mon-fri 08:00-20:00; sat 09:00-13:00'")
+            start, end = _time(opens), _time(closes)
             if end <= start:
                 raise ValueError(f"in {part!r} the closing time is not after the opening time")
-            for day in range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]:
+            for day in weekdays:
                 days[day] = (start, end)
         if not days:
             raise ValueError("no opening hours given")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -22,12 +21,10 @@ import redis
 
 from helpline.config import Settings
 from helpline.errors import HelplineError
-from helpline.hours import DAYS
+from helpline.hours import DAYS, read_span
 from helpline.staff import accounts
 
 ROSTER_KEY = "hl:roster"
-_SPEC = re.compile(r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?((?:\s*,\s*[a-z]{3})*)\s+(\d{1,2}):(\d{2})\s*-\s*"
-                   r"(\d{1,2}):(\d{2})\s*$")
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -68,35 +65,14 @@ def days_text(days: tuple[int, ...]) -> str:
 
 
 def parse(spec: str) -> tuple[tuple[int, ...], str, str]:
-    """``"mon-fri 08:00-16:00"`` or ``"mon,wed,fri 22:00-06:00"`` -> (days, start, end)."""
-    m = _SPEC.match(spec.lower())
-    if not m:
-        raise RosterError(f"cannot read {spec!r}: write it like 'mon-fri 08:00-16:00' or 'sat,sun 22:00-06:00'")
-    first, last, more = m.group(1), m.group(2), m.group(3)
-    names = [first] + ([last] if last else []) + [d.strip() for d in more.split(",") if d.strip()]
-    unknown = [n for n in names if n not in DAYS]
-    if unknown:
-        raise RosterError(f"{unknown[0]!r} is not a day: use mon, tue, wed, thu, fri, sat, sun")
-    days: set[int] = set()
-    if last:
-        a, b = DAYS.index(first), DAYS.index(last)
-        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-    else:
-        days.add(DAYS.index(first))
-    days.update(DAYS.index(n) for n in names[2 if last else 1:])
-    start, end = _clock(m.group(4), m.group(5)), _clock(m.group(6), m.group(7))
+    """``"mon-fri 08:00-16:00"`` or ``"mon,wed,fri 22:00-06:00"`` (overnight) -> (days, start, end)."""
+    try:
+        days, start, end = read_span(spec, "'mon-fri 08:00-16:00' or 'sat,sun 22:00-06:00'")
+    except ValueError as exc:
+        raise RosterError(str(exc)) from None
     if start == end:
         raise RosterError("a shift must not start and end at the same time")
-    return tuple(sorted(days)), start, end
-
-
-def _clock(hour: str, minute: str) -> str:
-    h, mm = int(hour), int(minute)
-    if h == 24 and mm == 0:
-        return "24:00"
-    if not (0 <= h < 24 and 0 <= mm < 60):
-        raise RosterError(f"{hour}:{minute} is not a time of day")
-    return f"{h:02d}:{mm:02d}"
+    return days, start, end
 
 
 def add(conn: redis.Redis, who: str, spec: str) -> Shift:
