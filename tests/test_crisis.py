@@ -15,10 +15,7 @@ from hypothesis import strategies as st
 from helpline.errors import ContentError
 from helpline.understanding.crisis import Lexicon, load_lexicon, replies
 from helpline.understanding.crisis.evaluate import evaluate, format_report
-from helpline.understanding.crisis.reading import variants
 from helpline.understanding.crisis.stream import check_stream
-from helpline.understanding.crisis.text import Tokens
-from tests.test_crisis_languages import TRICKS_EN
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -342,22 +339,3 @@ def test_long_messages_and_odd_input(lexicon):
     assert not lexicon.screen("   \n\t ").crisis
     assert lexicon.screen("blah " * 2000 + "i want to die").crisis
     assert lexicon.screen("💀💀 i want to die 💀").crisis
-
-
-def test_the_quick_first_look_never_hides_a_phrase(lexicon):
-    """The fast path may only skip messages in which the full analysis finds nothing at all."""
-    from helpline.understanding.crisis.evaluate import load_corpus
-
-    engine = lexicon._engine
-    texts = [e.text for e in load_corpus(CORPUS)] + [t for _, t, _, _ in TRICKS_EN]
-    texts += ["i want to d i e", "kill my self", "he is blue", "my mom's boyfriend keeps hurting me"]
-    for text in texts:
-        if engine._quiet(text):
-            raws = engine.reader.raw_tokens(text)
-            found: dict = {}
-            suppressed: dict = {}
-            for variant, spaced in variants(raws):
-                toks = Tokens()
-                engine.reader.fill(toks, variant, spaced)
-                engine._screen_tokens(text, toks, found, suppressed)
-            assert not found and not suppressed, text

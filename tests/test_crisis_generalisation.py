@@ -15,8 +15,6 @@ from helpline.errors import ContentError
 from helpline.understanding.crisis import Lexicon, load_lexicon, replies
 from helpline.understanding.crisis.evaluate import evaluate, format_report, load_corpus
 from helpline.understanding.crisis.phrases import anchors_of
-from helpline.understanding.crisis.reading import variants
-from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
@@ -129,25 +127,6 @@ categories:
 def test_general_causes(lexicon, text, category):
     verdict = lexicon.screen(text)
     assert verdict.crisis and verdict.category == category, [m.as_json() for m in verdict.suppressed]
-
-
-def test_anchors_never_hide_a_pattern_match(lexicon):
-    """A pattern runs only when its anchors are in the message; it must never match a message it was not run on."""
-    engine = lexicon._engine
-    texts = [
-        e.text
-        for name in ("crisis_corpus", "crisis_blind", "crisis_holdout")
-        for e in load_corpus(DATA / f"{name}.yaml")
-    ]
-    for text in texts:
-        for variant, spaced in variants(engine.reader.raw_tokens(text)):
-            toks = Tokens()
-            engine.reader.fill(toks, variant, spaced)
-            clean = toks.clean()
-            run = set(engine.phrases.candidates(clean))
-            for i, (_cat, name, rx) in enumerate(engine.phrases.patterns):
-                if rx.search(clean):
-                    assert i in run, (name, text)
 
 
 def test_anchors_are_read_from_the_regex():

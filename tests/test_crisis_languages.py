@@ -1,6 +1,9 @@
 """The crisis screen's shared tests, once for each language: what must raise the alarm (with its category and
 severity), texting tricks, hard negatives that stay quiet, and why a phrase found is set aside.
 
+The fast paths (the quick first look that skips a quiet message, the anchors that decide which patterns run)
+are checked on each language's corpora: they may only skip what the full analysis would not find.
+
 Language-specific behaviour (Spanish clitics and accents, replies, the concern tier) stays in test_crisis.py,
 test_crisis_es.py and test_crisis_generalisation.py.
 """
@@ -12,9 +15,13 @@ from pathlib import Path
 import pytest
 
 from helpline.understanding.crisis import Lexicon, load_lexicon
+from helpline.understanding.crisis.evaluate import load_corpus
+from helpline.understanding.crisis.reading import variants
+from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON = ROOT / "flows" / "crisis.yaml"
+DATA = ROOT / "flows" / "crisis_data"
 VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
 
 
@@ -293,3 +300,48 @@ def test_a_phrase_set_aside_says_why(lexicon, lang, text, reason):
     verdict = lexicon.screen(text)
     assert not verdict.crisis
     assert reason in {m.reason for m in verdict.suppressed}
+
+
+# --- the fast paths hide nothing ----------------------------------------------------------------------------
+
+CORPORA = {"en": ("crisis_corpus", "crisis_blind", "crisis_holdout"),
+           "es": ("crisis_es_corpus", "crisis_es_blind", "crisis_es_holdout")}
+EXTRA = {"en": [t for _, t, _, _ in TRICKS_EN] + ["i want to d i e", "kill my self", "he is blue",
+                                                 "my mom's boyfriend keeps hurting me"],
+         "es": [t for _, t, _ in TRICKS_ES]}
+
+
+def _texts(lang: str) -> list[str]:
+    return [e.text for name in CORPORA[lang] for e in load_corpus(DATA / f"{name}.yaml")] + EXTRA[lang]
+
+
+def _read(engine, variant, spaced) -> Tokens:  # type: ignore[no-untyped-def]
+    toks = Tokens()
+    engine.reader.fill(toks, variant, spaced)
+    return toks
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_quick_first_look_never_hides_a_phrase(lexicon, lang):
+    """The fast path may only skip messages in which the full analysis finds nothing at all."""
+    engine = lexicon._engine
+    for text in _texts(lang):
+        if engine._quiet(text):
+            found: dict = {}
+            suppressed: dict = {}
+            for variant, spaced in variants(engine.reader.raw_tokens(text)):
+                engine._screen_tokens(text, _read(engine, variant, spaced), found, suppressed)
+            assert not found and not suppressed, text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_anchors_never_hide_a_pattern_match(lexicon, lang):
+    """A pattern runs only when its anchors are in the message; it must never match a message it was not run on."""
+    engine = lexicon._engine
+    for text in _texts(lang):
+        for variant, spaced in variants(engine.reader.raw_tokens(text)):
+            clean = _read(engine, variant, spaced).clean()
+            run = set(engine.phrases.candidates(clean))
+            for i, (_cat, name, rx) in enumerate(engine.phrases.patterns):
+                if rx.search(clean):
+                    assert i in run, (name, text)
