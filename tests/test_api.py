@@ -62,7 +62,7 @@ def test_a_post_without_the_csrf_header_is_refused(app, settings) -> None:  # ty
     assert response.status_code == 400 and "CSRF" in response.json["error"]
     wrong = ana.client.post(f"/api/callbacks/{request_id}/claim", headers={"X-CSRFToken": "forged"})
     assert wrong.status_code == 400
-    assert callbacks.get(app.extensions["helpline"].conn, request_id)["status"] == "open"
+    assert callbacks.load(app.extensions["helpline"].conn, request_id).status == "open"
 
 
 def test_list_claim_and_complete_through_the_api(app, settings) -> None:  # type: ignore[no-untyped-def]

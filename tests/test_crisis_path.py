@@ -17,14 +17,14 @@ def test_the_crisis_path_holds_until_staff_close_the_request_then_lets_go(app, s
     held = phone.text("i just want to sleep")
     assert "still here" in held[0] and "988" in held[0]
     assert "still here" in phone.text("menu")[0]
-    [request] = callbacks.open_requests(conn)
-    assert request["latest"] == ["suicide", "none", "none"]  # categories only, never the words
+    [request] = callbacks.load_open(conn)
+    assert request.latest == ("suicide", "none", "none")  # categories only, never the words
     staff = StaffMember(app)
     assert staff.login().status_code == 302
     assert "Latest messages" in staff.page() and "no crisis words" in staff.page()
-    callbacks.claim(conn, request["id"], "ana", settings, app.extensions["helpline"].queues)
+    callbacks.claim(conn, request.id, "ana", settings, app.extensions["helpline"].queues)
     assert "still here" in phone.text("hello?")[0]  # claimed, not closed: still held
-    callbacks.complete(conn, request["id"], "ana", "reached", "spoke with them; safety plan made", settings)
+    callbacks.complete(conn, request.id, "ana", "reached", "spoke with them; safety plan made", settings)
     after = phone.text("menu")
     assert "1 Kratom" in after[0]  # closed by staff: the conversation is its own again
 

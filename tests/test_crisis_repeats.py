@@ -41,8 +41,8 @@ def test_forty_crisis_texts_at_once_draw_one_full_reply_and_short_ones_and_one_a
     assert all("911" in r[0] and "988" in r[0] and "alerted" in r[0] for r in short)
     assert sum(len(r) for r in replies) == 41  # not 80
 
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and request["requests"] == 40
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and request.requests == 40
     run_worker()
     alerts = [m for m in outbox(conn) if m["to"] == STAFF]
     assert len(alerts) == 1, alerts
@@ -72,5 +72,5 @@ def test_the_short_reply_is_in_spanish_for_a_spanish_texter(tmp_path, redis_url,
     assert len(first) == 2 and "¿Está a salvo" in first[1]
     [short] = phone.text("quiero matarme")
     assert "911" in short and "988 y marque 2" in short and "AYUDA" in short
-    [request] = callbacks.open_requests(conn)
-    assert request["requests"] == 2 and request["latest"] == ["suicide", "suicide"]
+    [request] = callbacks.load_open(conn)
+    assert request.requests == 2 and request.latest == ("suicide", "suicide")

@@ -35,12 +35,12 @@ def test_a_captured_webhook_replayed_after_many_messages_and_a_closed_request_ma
     assert "What name" in phone.text("call me", sid=captured)[0]
     for word in ["Sam", "after 5", "yes", "menu"] + ["1", "back"] * 10:  # far more than the old last 8
         phone.text(word)
-    [request] = callbacks.open_requests(conn)
-    callbacks.claim(conn, request["id"], "ana", settings, app.extensions["helpline"].queues)
-    callbacks.complete(conn, request["id"], "ana", "reached", "", settings)
+    [request] = callbacks.load_open(conn)
+    callbacks.claim(conn, request.id, "ana", settings, app.extensions["helpline"].queues)
+    callbacks.complete(conn, request.id, "ana", "reached", "", settings)
     before = conn.get(state_key("sms", phone.texter.number))
     assert phone.text("call me", sid=captured) == []  # the same signed webhook again
-    assert callbacks.open_requests(conn) == []
+    assert callbacks.load_open(conn) == []
     assert conn.get(state_key("sms", phone.texter.number)) == before
 
 
@@ -54,9 +54,9 @@ def test_a_call_step_replayed_after_the_call_ended_changes_nothing(app, settings
     first_step = call.documents[-1].find("Gather").get("action")
     call.press("5")  # asks for a call back: a request
     call.hang_up()
-    [request] = callbacks.open_requests(conn)
-    callbacks.claim(conn, request["id"], "ana", settings, app.extensions["helpline"].queues)
-    callbacks.complete(conn, request["id"], "ana", "reached", "", settings)
+    [request] = callbacks.load_open(conn)
+    callbacks.claim(conn, request.id, "ana", settings, app.extensions["helpline"].queues)
+    callbacks.complete(conn, request.id, "ana", "reached", "", settings)
     replayed = call._post(first_step, {"Digits": "5"})  # the captured step, replayed after the call
     assert "Hangup" in replayed
-    assert callbacks.open_requests(conn) == []
+    assert callbacks.load_open(conn) == []

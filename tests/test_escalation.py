@@ -66,8 +66,8 @@ def step(conn, clock, request_id: str, n: int, run_worker, settings, run: str = 
 def test_an_unclaimed_crisis_climbs_the_ladder_until_claimed_by_a_text_reply(ladder, conn, run_worker) -> None:  # type: ignore[no-untyped-def]
     app, settings, clock = ladder
     Phone(app.test_client(), settings, CLIENT).text("i want to kill myself")
-    [request] = callbacks.open_requests(conn)
-    rid, created, code = request["id"], request["created"], claim_code(request["id"])
+    [request] = callbacks.load_open(conn)
+    rid, created, code = request.id, request.created, claim_code(request.id)
     run_worker(settings)
     [first] = outbox(conn)
     assert first["to"] == ANA and f"Reply CLAIM {code}" in first["body"]  # only the staff on shift
@@ -94,8 +94,8 @@ def test_an_unclaimed_crisis_climbs_the_ladder_until_claimed_by_a_text_reply(lad
     # ana replies from her phone and gets the number; bo, a staff account too, is told it is taken
     reply = Phone(app.test_client(), settings, ANA).text(f"claim {code}")
     assert len(reply) == 1 and "(555) 555-0123" in reply[0] and "You have claimed" in reply[0]
-    claimed = callbacks.get(conn, rid)
-    assert claimed["status"] == "claimed" and claimed["claimed_by"] == "ana"
+    claimed = callbacks.load(conn, rid)
+    assert claimed.status == "claimed" and claimed.claimed_by == "ana"
     again = Phone(app.test_client(), settings, BO).text(f"CLAIM {code}")
     assert again == ["Request " + code + " is already claimed by ana."]
 
@@ -118,12 +118,12 @@ def test_a_released_crisis_starts_a_new_ladder_and_the_old_one_stops(ladder, con
     app, settings, clock = ladder
     hl = app.extensions["helpline"]
     Phone(app.test_client(), settings, CLIENT).text("i want to kill myself")
-    [request] = callbacks.open_requests(conn)
-    rid = request["id"]
+    [request] = callbacks.load_open(conn)
+    rid = request.id
     run_worker(settings)
     callbacks.claim(conn, rid, "ana", settings, hl.queues)
     callbacks.release(conn, rid, "ana", settings=settings, queues=hl.queues)
-    run = callbacks.get(conn, rid)["escalation"]
+    run = callbacks.load(conn, rid).escalation
     assert scheduled_at(conn, f"esc-{rid}-{run}-1") is not None
     before = len(outbox(conn))
     step(conn, clock, rid, 1, run_worker, settings)  # the old ladder's step: a newer ladder runs, so it does nothing
@@ -136,11 +136,11 @@ def test_a_released_crisis_starts_a_new_ladder_and_the_old_one_stops(ladder, con
 def test_claim_texts_from_other_numbers_or_with_other_words_are_ordinary_messages(ladder, conn) -> None:  # type: ignore[no-untyped-def]
     app, settings, _ = ladder
     Phone(app.test_client(), settings, CLIENT).text("i want to kill myself")
-    [request] = callbacks.open_requests(conn)
-    code = claim_code(request["id"])
+    [request] = callbacks.load_open(conn)
+    code = claim_code(request.id)
     stranger = Phone(app.test_client(), settings, "+15555550199").text(f"CLAIM {code}")
     assert not any("You have claimed" in r for r in stranger)
-    assert callbacks.get(conn, request["id"])["status"] == "open"
+    assert callbacks.load(conn, request.id).status == "open"
     # a staff phone writing anything else is screened like everyone: a crisis is a crisis
     reply = Phone(app.test_client(), settings, BO).text(f"claim {code} i want to kill myself")
     assert not any("You have claimed" in r for r in reply) and any("988" in r for r in reply)

@@ -88,9 +88,9 @@ def test_redis_crashing_under_load_never_gives_twilio_a_5xx_and_loses_no_acknowl
         # every confirmation a texter received is a request in Redis: one open request per number
         conn = server.client()
         confirmed_numbers = {load.texter.number for load in loads if load.confirmed}
-        open_numbers = {r["number"] for r in callbacks.open_requests(conn)}
+        open_numbers = {r.number for r in callbacks.load_open(conn)}
         assert confirmed_numbers <= open_numbers
-        assert len(open_numbers) == len(callbacks.open_requests(conn))  # no duplicates
+        assert len(open_numbers) == len(callbacks.load_open(conn))  # no duplicates
         # and conversations carry on after the crash
         assert "1 Kratom" in Texter(base, settings, loads[0].texter.number).send("menu")[0]
     finally:
@@ -105,7 +105,7 @@ def test_a_worker_killed_during_a_burst_of_crisis_alerts_sends_every_alert_once(
     app = create_app(settings)
     for i in range(30):
         Phone(app.test_client(), settings, f"+1555556{i:04d}").text("i want to end my life")
-    ids = {r["id"] for r in callbacks.open_requests(conn)}
+    ids = {r.id for r in callbacks.load_open(conn)}
     assert len(ids) == 30
     fake_twilio.delay = 0.15
     env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, **settings_env(settings)}

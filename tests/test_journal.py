@@ -102,10 +102,10 @@ def test_redis_killed_then_back_empty_the_crisis_and_the_request_reach_the_queue
     assert replay.replay(hl) == replay.Replayed(2, 0)
     assert journal_files(settings) == []
     conn = server.redis.client()
-    queue = callbacks.open_requests(conn)
-    assert [r["number"] for r in queue] == ["+15555550123", "+15555550124"]  # the crisis first
-    assert queue[0]["priority"] == "crisis" and "suicide" in queue[0]["reason"] and "late" in queue[0]["reason"]
-    assert queue[1]["priority"] == "routine" and "asked for a person" in queue[1]["reason"]
+    queue = callbacks.load_open(conn)
+    assert [r.number for r in queue] == ["+15555550123", "+15555550124"]  # the crisis first
+    assert queue[0].priority == "crisis" and "suicide" in queue[0].reason and "late" in queue[0].reason
+    assert queue[1].priority == "routine" and "asked for a person" in queue[1].reason
     assert Queue("crisis", connection=conn).count == 1  # the crisis alert, on the crisis queue
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["journal"] == 0
@@ -116,8 +116,8 @@ def test_redis_killed_then_back_empty_the_crisis_and_the_request_reach_the_queue
         Journal(settings.data_dir / "journal").append(Entry(**e))
     assert replay.replay(hl) == replay.Replayed(2, 0)
     assert crisis.text("i want to kill myself", sid="SM" + "a" * 32) == []
-    again = callbacks.open_requests(conn)
-    assert len(again) == 2 and [r["requests"] for r in again] == [1, 1]
+    again = callbacks.load_open(conn)
+    assert len(again) == 2 and [r.requests for r in again] == [1, 1]
 
 
 def test_the_journal_is_replayed_at_start_up_and_every_few_seconds(tmp_path: Path, server: Server) -> None:
@@ -134,8 +134,8 @@ def test_the_journal_is_replayed_at_start_up_and_every_few_seconds(tmp_path: Pat
     while journal_files(settings) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert journal_files(settings) == []
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and "overdose" in request["reason"]
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and "overdose" in request.reason
     # ...and keeps watching: a second outage while it runs is replayed within seconds of Redis returning.
     server.kill()
     Phone(reader.test_client(), settings, "+15555550188").text("talk to someone")
@@ -145,8 +145,8 @@ def test_the_journal_is_replayed_at_start_up_and_every_few_seconds(tmp_path: Pat
     while journal_files(settings) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert journal_files(settings) == []
-    [request] = callbacks.open_requests(server.redis.client())
-    assert request["number"] == "+15555550188" and request["priority"] == "routine"
+    [request] = callbacks.load_open(server.redis.client())
+    assert request.number == "+15555550188" and request.priority == "routine"
     reader.extensions["journal_replayer"].stop()
 
 
@@ -175,6 +175,6 @@ def test_a_call_during_the_outage_a_crisis_said_and_a_voicemail_arrive_late(tmp_
     assert {e["kind"] for e in entries} == {"step", "voicemail"}
     server.restart_empty()
     assert replay.replay(hl).done == 2
-    [request] = callbacks.open_requests(server.redis.client())  # one open request per number
-    assert request["priority"] == "crisis" and "suicide" in request["reason"]
-    assert request["gathered"]["recording_seconds"] == "14"
+    [request] = callbacks.load_open(server.redis.client())  # one open request per number
+    assert request.priority == "crisis" and "suicide" in request.reason
+    assert request.gathered["recording_seconds"] == "14"

@@ -58,9 +58,9 @@ def test_a_request_in_the_old_field_layout_reads_back_and_can_be_worked(conn, qu
     assert stored["status"] == "claimed" and stored["claimed_by"] == "ana"
 
 
-def test_the_dict_view_keeps_the_shape_callers_had(conn) -> None:  # type: ignore[no-untyped-def]
+def test_the_dict_form_keeps_the_shape_callers_had(conn) -> None:  # type: ignore[no-untyped-def]
     conn.hset(callbacks.request_key(FULL.id), mapping=FULL.to_redis())
-    found = callbacks.get(conn, FULL.id)
+    found = callbacks.load(conn, FULL.id).as_dict()
     assert found == {
         "id": FULL.id, "number": "+15555550101", "status": "done", "priority": "crisis", "reason": "crisis: overdose",
         "channel": "voice", "lang": "es", "gathered": {"name": "Sam", "recording_url": "https://example.org/r"},

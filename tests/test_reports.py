@@ -27,7 +27,7 @@ def busy_day(app, settings, run_claims: bool = True) -> dict[str, str]:  # type:
     for message in ("call me", "Sam", "after 5pm", "yes"):
         asker.text(message)
     conn = app.extensions["helpline"].conn
-    ids = {r["priority"]: r["id"] for r in callbacks.open_requests(conn)}
+    ids = {r.priority: r.id for r in callbacks.load_open(conn)}
     if run_claims:
         hl = app.extensions["helpline"]
         for priority, outcome in (("crisis", "reached"), ("routine", "voicemail")):

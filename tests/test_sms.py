@@ -135,10 +135,10 @@ def test_call_me_records_a_callback_and_the_worker_alerts_staff(phone: Phone, co
     phone.text("after 5pm")
     [done] = phone.text("yes")
     assert "will call you" in done
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "routine" and request["number"] == "+15555550123"
-    assert request["gathered"] == {"name": "Sam", "best_time": "after 5pm", "voicemail_ok": "yes"}
-    assert "withdrawal timeline" in request["topics"]
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "routine" and request.number == "+15555550123"
+    assert request.gathered == {"name": "Sam", "best_time": "after 5pm", "voicemail_ok": "yes"}
+    assert "withdrawal timeline" in request.topics
     run_worker()
     [alert] = outbox(conn)
     assert alert["to"] == STAFF and "ROUTINE" in alert["body"]
@@ -157,9 +157,9 @@ def test_crisis_interrupts_any_node_and_outranks_routine_requests(app, settings,
     replies = texter.text("my brother took too much and is not breathing")
     assert "911" in replies[0] and "1-800-222-1222" in replies[0]
     assert "Is the person breathing?" in replies[1]  # the bystander's own follow-up
-    order = [r["number"] for r in callbacks.open_requests(conn)]
+    order = [r.number for r in callbacks.load_open(conn)]
     assert order == ["+15555550123", "+15555550111"]
-    assert callbacks.open_requests(conn)[0]["priority"] == "crisis"
+    assert callbacks.load_open(conn)[0].priority == "crisis"
 
 
 def test_one_open_request_per_number_raised_to_crisis(phone: Phone, conn) -> None:  # type: ignore[no-untyped-def]
@@ -168,8 +168,8 @@ def test_one_open_request_per_number_raised_to_crisis(phone: Phone, conn) -> Non
     phone.text("now")
     phone.text("yes")
     phone.text("i want to end my life")
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and request["requests"] == 2
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and request.requests == 2
 
 
 def test_stop_silences_everything_until_start(phone: Phone, conn) -> None:  # type: ignore[no-untyped-def]
@@ -192,8 +192,8 @@ def test_advanced_opt_out_type_is_honoured_and_gets_no_reply_of_ours(phone: Phon
 def test_crisis_after_stop_reaches_staff_as_call_only(phone: Phone, conn, run_worker) -> None:  # type: ignore[no-untyped-def]
     phone.text("STOP")
     assert phone.text("i want to kill myself") == []
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and request["call_only"] is True
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and request.call_only is True
     run_worker()
     assert [a["to"] for a in outbox(conn)] == [STAFF]  # staff are alerted; the texter is not texted
 
@@ -238,5 +238,5 @@ def test_passive_ideation_gets_a_gentle_check_in_and_still_reaches_a_person(phon
     phone.text("hi")
     [reply, follow_up] = phone.text("honestly i cant do this anymore")
     assert "988" in reply and "safe" in follow_up
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and request["reason"] == "crisis: suicide (concern)"
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and request.reason == "crisis: suicide (concern)"

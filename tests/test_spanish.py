@@ -88,8 +88,8 @@ def test_a_spanish_callback_request_carries_the_language_to_the_queue_and_the_al
     for text in ("quiero hablar con alguien", "Rosa", "mañana temprano", "sí"):
         replies = phone.text(text)
     assert "le llamará lo antes posible" in replies[0]
-    [request] = callbacks.open_requests(conn)
-    assert request["lang"] == "es" and request["priority"] == "routine"
+    [request] = callbacks.load_open(conn)
+    assert request.lang == "es" and request.priority == "routine"
     run_worker()
     [alert] = outbox(conn)
     assert alert["to"] == STAFF and "speaks Spanish" in alert["body"]
@@ -98,8 +98,8 @@ def test_a_spanish_callback_request_carries_the_language_to_the_queue_and_the_al
 def test_a_spanish_crisis_message_gets_the_follow_up_in_spanish_and_a_crisis_request(phone: Phone, conn) -> None:  # type: ignore[no-untyped-def]
     replies = phone.text("ya no quiero vivir, necesito ayuda")
     assert replies[-1] == "¿Está a salvo en este momento? Responda SÍ o NO."
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis" and request["lang"] == "es"
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis" and request.lang == "es"
     assert "Gracias por decírnoslo" in phone.text("sí, estoy bien")[0]
 
 
@@ -159,7 +159,7 @@ def test_a_crisis_said_at_the_choice_is_answered_at_once_and_dials_the_crisis_li
     call.dial()
     call.say("quiero matarme")
     assert call.waiting is not None and call.waiting.tag == "Dial"
-    assert callbacks.open_requests(conn)[0]["priority"] == "crisis"
+    assert callbacks.load_open(conn)[0].priority == "crisis"
     said = " ".join(call.dial_result("failed"))
     assert "¿Está a salvo en este momento?" in said and "el 2 para español" in said
 
@@ -182,7 +182,7 @@ def test_spanish_voicemail_after_hours_and_the_goodbye_are_in_spanish(app, setti
     assert "no está disponible" in said and "lunes a viernes de 8am a 8pm" in said
     said = " ".join(call.leave_message("soy Rosa, llámenme por favor"))
     assert "le devolverá la llamada" in said and "Adiós." in said and "9 1 1" in said
-    assert callbacks.open_requests(conn)[0]["lang"] == "es"
+    assert callbacks.load_open(conn)[0].lang == "es"
 
 
 # -- settings, content, fail-safe --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ CLIENT = "+15555550123"
 def crisis(app, settings, number: str = CLIENT) -> str:  # type: ignore[no-untyped-def]
     Phone(app.test_client(), settings, number).text("i want to kill myself")
     conn = app.extensions["helpline"].conn
-    return callbacks.get(conn, conn.get(callbacks.open_key(number)).decode())["id"]
+    return callbacks.load(conn, conn.get(callbacks.open_key(number)).decode()).id
 
 
 def routine(app, settings, number: str) -> str:  # type: ignore[no-untyped-def]
@@ -118,7 +118,7 @@ def test_a_form_without_its_csrf_token_is_refused(app, settings, staff_member) -
     assert "security token" in response.get_data(as_text=True)
     forged = staff_member.client.post(f"/staff/requests/{request_id}/claim", data={"csrf_token": "forged"})
     assert forged.status_code == 400
-    assert callbacks.get(staff_member.conn, request_id)["status"] == "open"
+    assert callbacks.load(staff_member.conn, request_id).status == "open"
     login = app.test_client().post("/staff/login", data={"name": "ana", "password": STAFF_PASSWORD})
     assert login.status_code == 400
     assert staff_member.client.post("/staff/logout").status_code == 400
@@ -163,9 +163,9 @@ def test_claim_call_and_close_a_request(app, settings, staff_member, supervisor)
                              note="Booked an assessment for Tuesday")
     assert done.status_code == 302
     assert "is closed" in staff_member.page()
-    request = callbacks.get(staff_member.conn, request_id)
-    assert request["status"] == "done" and request["outcome"] == "reached"
-    assert request["completed_by"] == "ana"
+    request = callbacks.load(staff_member.conn, request_id)
+    assert request.status == "done" and request.outcome == "reached"
+    assert request.completed_by == "ana"
     history = supervisor.page("/staff/history")
     assert request_id in history and "reached" in history and "Booked an assessment" in history
     assert "+1******0111" in history
@@ -180,14 +180,14 @@ def test_a_second_staff_member_cannot_claim_the_same_request(app, settings, staf
     response = supervisor.client.post(f"/staff/requests/{request_id}/claim", data={"csrf_token": token})
     assert response.status_code == 302
     assert "Someone else got there first" in supervisor.page()
-    assert callbacks.get(supervisor.conn, request_id)["claimed_by"] == "ana"
+    assert callbacks.load(supervisor.conn, request_id).claimed_by == "ana"
     # a supervisor can hand it back to the queue; staff cannot release someone else's claim
     bo = StaffMember(app, "bo")
     bo.login()
     bo.post(f"/staff/requests/{request_id}/release")
-    assert callbacks.get(supervisor.conn, request_id)["claimed_by"] == "ana"
+    assert callbacks.load(supervisor.conn, request_id).claimed_by == "ana"
     supervisor.post(f"/staff/requests/{request_id}/release")
-    assert callbacks.get(supervisor.conn, request_id)["status"] == "open"
+    assert callbacks.load(supervisor.conn, request_id).status == "open"
 
 
 def test_no_answer_puts_it_back_and_an_outcome_is_required(app, settings, staff_member) -> None:  # type: ignore[no-untyped-def]
@@ -197,7 +197,7 @@ def test_no_answer_puts_it_back_and_an_outcome_is_required(app, settings, staff_
     assert "Choose an outcome" in staff_member.page()
     staff_member.post(f"/staff/requests/{request_id}/complete", outcome="no_answer", note="rang 10 times")
     assert "back in the queue" in staff_member.page()
-    assert callbacks.get(staff_member.conn, request_id)["status"] == "open"
+    assert callbacks.load(staff_member.conn, request_id).status == "open"
 
 
 def test_the_board_fragment_is_what_the_page_swaps_in(app, settings, staff_member) -> None:  # type: ignore[no-untyped-def]

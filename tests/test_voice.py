@@ -121,12 +121,12 @@ def test_operator_in_business_hours_dials_admissions_and_no_answer_becomes_a_voi
     assert dial_target(dial) == "+15555550100" and dial.get("timeout") == "20"
     assert dial.get("action", "").startswith("/voice/dial-done?")
     assert "leave your name" in heard(call.dial_result("no-answer"))
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "urgent" and request["channel"] == "voice" and request["number"] == "+15555550123"
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "urgent" and request.channel == "voice" and request.number == "+15555550123"
     said = heard(call.leave_message("hi this is Sam please call me back"))
     assert "will call you back" in said and "9 1 1" in said and call.ended
-    [request] = callbacks.open_requests(conn)
-    assert request["gathered"]["recording_url"].startswith("https://api.twilio.com/")
+    [request] = callbacks.load_open(conn)
+    assert request.gathered["recording_url"].startswith("https://api.twilio.com/")
     run_worker()
     assert [a["to"] for a in outbox(conn)] == [STAFF]
 
@@ -136,7 +136,7 @@ def test_admissions_answering_ends_with_thanks_and_the_numbers(call: Caller, con
     call.press("0")
     said = heard(call.dial_result("completed"))
     assert "Thank you for calling" in said and "9 1 1" in said and call.ended
-    assert callbacks.open_requests(conn) == []
+    assert callbacks.load_open(conn) == []
 
 
 def test_after_hours_a_person_is_voicemail_and_the_request_exists_before_the_beep(  # type: ignore[no-untyped-def]
@@ -145,12 +145,12 @@ def test_after_hours_a_person_is_voicemail_and_the_request_exists_before_the_bee
     dial_in_english(call)
     said = heard(call.say("can I talk to someone"))
     assert "not available right now" in said and call.waiting is not None and call.waiting.tag == "Record"
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "routine" and "after hours" in request["reason"]
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "routine" and "after hours" in request.reason
     said = heard(call.leave_message(""))  # nothing said: Twilio skips the action URL and runs the Redirect
     assert "did not hear a message" in said and "will call you back" in said and call.ended
-    [request] = callbacks.open_requests(conn)
-    assert request["gathered"]["voicemail"] == "none" and request["requests"] == 2
+    [request] = callbacks.load_open(conn)
+    assert request.gathered["voicemail"] == "none" and request.requests == 2
 
 
 def test_a_spoken_suicide_risk_dials_the_crisis_line_with_a_crisis_request_and_alert(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
@@ -160,8 +160,8 @@ def test_a_spoken_suicide_risk_dials_the_crisis_line_with_a_crisis_request_and_a
     assert "988" in said or "9 8 8" in said or "nine eight eight" in said
     assert "connecting you to a crisis counselor" in said
     assert call.waiting is not None and dial_target(call.waiting) == "988"
-    [request] = callbacks.open_requests(conn)
-    assert request["priority"] == "crisis"
+    [request] = callbacks.load_open(conn)
+    assert request.priority == "crisis"
     assert Queue("crisis", connection=conn).count == 1
     assert "Are you safe right now?" in heard(call.dial_result("completed"))
     call.press("2")
@@ -173,7 +173,7 @@ def test_a_spoken_overdose_says_hang_up_and_dial_911_first_then_poison_control(c
     said = heard(call.say("my friend took too much and is not breathing"))
     assert "hang up now and dial 9 1 1" in said
     assert call.waiting is not None and dial_target(call.waiting) == "+18002221222"
-    assert callbacks.open_requests(conn)[0]["priority"] == "crisis"
+    assert callbacks.load_open(conn)[0].priority == "crisis"
 
 
 def test_a_crisis_line_that_does_not_connect_gives_the_numbers_and_asks_again(call: Caller) -> None:
@@ -187,14 +187,14 @@ def test_hanging_up_in_the_middle_of_a_callback_request_still_makes_it_and_close
         call: Caller, conn) -> None:
     dial_in_english(call)
     assert "What name" in heard(call.press("5"))
-    [request] = callbacks.open_requests(conn)  # made at the first ask: the questions only enrich it
-    assert request["reason"] == "asked for a person" and request["gathered"] == {}
+    [request] = callbacks.load_open(conn)  # made at the first ask: the questions only enrich it
+    assert request.reason == "asked for a person" and request.gathered == {}
     call.say("Sam")
     call.hang_up()
-    [request] = callbacks.open_requests(conn)
-    assert request["gathered"] == {"name": "Sam."} or request["gathered"] == {"name": "Sam"}
-    assert request["reason"] == "asked for a person" and request["priority"] == "routine"
-    assert request["requests"] == 1
+    [request] = callbacks.load_open(conn)
+    assert request.gathered == {"name": "Sam."} or request.gathered == {"name": "Sam"}
+    assert request.reason == "asked for a person" and request.priority == "routine"
+    assert request.requests == 1
     assert conn.get(conversations.state_key("voice", call.call_sid)) is None
 
 
@@ -202,7 +202,7 @@ def test_hanging_up_elsewhere_makes_no_request(call: Caller, conn) -> None:  # t
     dial_in_english(call)
     call.press("1")
     call.hang_up()
-    assert callbacks.open_requests(conn) == []
+    assert callbacks.load_open(conn) == []
     assert conn.get(conversations.state_key("voice", call.call_sid)) is None
 
 
@@ -214,7 +214,7 @@ def test_the_end_of_a_callback_request_hangs_up_only_after_the_numbers(call: Cal
     assert "will call you as soon as we can" in heard(call.press("1"))
     said = heard(call.say("thank you"))
     assert "9 1 1" in said and call.ended
-    assert callbacks.open_requests(conn)[0]["gathered"]["voicemail_ok"] == "yes"
+    assert callbacks.load_open(conn)[0].gathered["voicemail_ok"] == "yes"
 
 
 def test_someone_who_texted_stop_is_answered_on_a_call_and_their_request_is_call_only(call: Caller, conn) -> None:  # type: ignore[no-untyped-def]
@@ -222,7 +222,7 @@ def test_someone_who_texted_stop_is_answered_on_a_call_and_their_request_is_call
     assert "press 1 or say kratom" in heard(dial_in_english(call))
     call.press("0")
     call.dial_result("busy")
-    assert callbacks.open_requests(conn)[0]["call_only"] is True
+    assert callbacks.load_open(conn)[0].call_only is True
 
 
 def test_a_withheld_number_is_still_answered_and_its_voicemail_reaches_staff(app, settings, conn, open_hours) -> None:  # type: ignore[no-untyped-def]
@@ -231,8 +231,8 @@ def test_a_withheld_number_is_still_answered_and_its_voicemail_reaches_staff(app
     call.press("0")
     call.dial_result("no-answer")
     call.leave_message("this is Jo at five five five")
-    [request] = callbacks.open_requests(conn)
-    assert request["number"] == f"unknown:{call.call_sid}" and request["gathered"]["recording_url"]
+    [request] = callbacks.load_open(conn)
+    assert request.number == f"unknown:{call.call_sid}" and request.gathered["recording_url"]
 
 
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"])

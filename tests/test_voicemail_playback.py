@@ -23,8 +23,8 @@ def voicemail(twilio_settings, fake_twilio, monkeypatch):  # type: ignore[no-unt
     dial_in_english(call)
     call.press("0")  # after hours: straight to voicemail
     call.leave_message("hello this is Maria please call me back about detox for my son today")
-    [request] = callbacks.open_requests(app.extensions["helpline"].conn)
-    sid = request["gathered"]["recording_url"].rsplit("/", 1)[-1]
+    [request] = callbacks.load_open(app.extensions["helpline"].conn)
+    sid = request.gathered["recording_url"].rsplit("/", 1)[-1]
     fake_twilio.recordings[sid] = MP3
     return app, request
 
@@ -33,18 +33,18 @@ def test_the_claim_holder_hears_the_voicemail_through_the_app(voicemail, twilio_
     app, request = voicemail
     ana = StaffMember(app)
     assert ana.login().status_code == 302
-    url = f"/staff/requests/{request['id']}/recording"
+    url = f"/staff/requests/{request.id}/recording"
     assert ana.client.get(url).status_code == 403  # not claimed yet
     assert "claim the request to hear it" in ana.page()
-    assert ana.post(f"/staff/requests/{request['id']}/claim").status_code == 302
-    page = ana.page(f"/staff/requests/{request['id']}")
+    assert ana.post(f"/staff/requests/{request.id}/claim").status_code == 302
+    page = ana.page(f"/staff/requests/{request.id}")
     assert f'src="{url}"' in page and "<audio" in page and "Voicemail, 7 s" in page
     assert "api.twilio.com" not in page and twilio_settings.twilio_auth_token not in page
     played = ana.client.get(url)
     assert played.status_code == 200 and played.mimetype == "audio/mpeg"
     assert played.get_data() == MP3
     assert played.headers["Cache-Control"] == "no-store"
-    trail = [e["action"] for e in callbacks.audit_trail(ana.conn, request["id"])]
+    trail = [e["action"] for e in callbacks.audit_trail(ana.conn, request.id)]
     assert "played voicemail" in trail
 
     sam = StaffMember(app, "sam", "supervisor", "+15555550143")

@@ -22,7 +22,7 @@ SUPERVISOR = "+15555550150"
 
 def crisis_text(app, settings, number: str = "+15555550123") -> str:  # type: ignore[no-untyped-def]
     Phone(app.test_client(), settings, number).text("i want to kill myself")
-    return callbacks.open_requests(app.extensions["helpline"].conn)[0]["id"]
+    return callbacks.load_open(app.extensions["helpline"].conn)[0].id
 
 
 def test_crisis_alert_reaches_twilio_once_from_the_helpline_number(twilio_settings, fake_twilio, conn,
@@ -136,11 +136,11 @@ def test_the_queue_survives_a_redis_restart_from_its_aof(tmp_path, fake_twilio, 
             script = ["i want to die"] if i % 2 == 0 else ["call me", "skip", "now", "yes"]
             for body in script:
                 phone.text(body)
-        before = [(r["id"], r["priority"]) for r in callbacks.open_requests(server.client())]
+        before = [(r.id, r.priority) for r in callbacks.load_open(server.client())]
         assert [p for _, p in before] == ["crisis"] * 3 + ["routine"] * 2
         server.stop()
         server.start()
-        assert [(r["id"], r["priority"]) for r in callbacks.open_requests(server.client())] == before
+        assert [(r.id, r.priority) for r in callbacks.load_open(server.client())] == before
         # the alert jobs survived too: a worker started now sends every one of them
         work_burst(server.client(), settings, monkeypatch)
         assert sorted(m["body"].split(" callback request ")[1].split()[0] for m in fake_twilio.messages) == \

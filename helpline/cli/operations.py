@@ -35,23 +35,24 @@ def callbacks_list(as_json: bool, reveal: bool) -> None:
 
     with local_redis(read_settings()) as redis_url:
         conn = connect(redis_url)
-        rows = cb.open_requests(conn) + cb.claimed_requests(conn)
+        requests = cb.load_open(conn) + cb.load_claimed(conn)
     now = time.time()
-    for row in rows:
-        row["number"] = row["number"] if reveal else mask(row["number"])
+    for request in requests:
+        number = request.number if reveal else mask(request.number)
         if as_json:
+            row = {**request.as_dict(), "number": number}
             keep = ("id", "number", "priority", "reason", "status", "channel", "lang", "created", "due", "claimed_by",
                     "call_only", "requests", "attempts", "topics", "gathered")
             click.echo(json.dumps({k: row.get(k) for k in keep}))
             continue
-        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
-        left = row["due"] - now
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(request.created))
+        left = request.due - now
         due = f"overdue {_span(-left)}" if left < 0 else f"due in {_span(left)}"
-        holder = f" ({row['claimed_by']})" if row.get("claimed_by") else ""
-        flag = "  CALL ONLY" if row["call_only"] else ""
-        click.echo(f"{row['id']}  {row['priority']:<8} {row['status'] + holder:<16} {row['number']:<14} "
-                   f"{created}  {due:<16} {row['reason']}{flag}")
-    if not rows and not as_json:
+        holder = f" ({request.claimed_by})" if request.claimed_by else ""
+        flag = "  CALL ONLY" if request.call_only else ""
+        click.echo(f"{request.id}  {request.priority:<8} {request.status.value + holder:<16} {number:<14} "
+                   f"{created}  {due:<16} {request.reason}{flag}")
+    if not requests and not as_json:
         click.echo("no open callback requests")
 
 

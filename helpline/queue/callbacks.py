@@ -249,24 +249,6 @@ def load_claimed(conn: redis.Redis) -> list[CallbackRequest]:
     return load_many(conn, texts(conn.zrange(CLAIMED_KEY, 0, -1)))
 
 
-# The plain-dict views of the same reads, for callers not yet reading attributes (helpline/staff/api.py and the
-# CLI's `callbacks list`, rewritten in parallel as part of issue 16): remove once they use load/load_open.
-def get(conn: redis.Redis, request_id: str) -> dict[str, Any] | None:
-    """:func:`load` as a dict (:meth:`CallbackRequest.as_dict`)."""
-    found = load(conn, request_id)
-    return found.as_dict() if found else None
-
-
-def open_requests(conn: redis.Redis, limit: int = 500) -> list[dict[str, Any]]:
-    """:func:`load_open` as dicts."""
-    return [r.as_dict() for r in load_open(conn, limit)]
-
-
-def claimed_requests(conn: redis.Redis) -> list[dict[str, Any]]:
-    """:func:`load_claimed` as dicts."""
-    return [r.as_dict() for r in load_claimed(conn)]
-
-
 def audit_trail(conn: redis.Redis, request_id: str) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in conn.lrange(audit_key(request_id), 0, -1)]
 

@@ -152,8 +152,8 @@ class CallbackRequest:
         return {k: v for k, v in new.items() if old.get(k) != v}, [k for k in old if k not in new]
 
     def as_dict(self) -> dict[str, Any]:
-        """The request as a plain dict (decoded values, absent fields left out): the shape the helpline's
-        callers used before this type, for the JSON API and the CLI until they read attributes."""
+        """The request as a plain dict (decoded values, absent fields left out), for output that needs one (the
+        CLI's ``callbacks list --json``); read attributes everywhere else."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)

@@ -18,6 +18,7 @@ from helpline.context import helpline_of
 from helpline.logs import mask
 from helpline.queue import callbacks
 from helpline.queue.outbound import outbox
+from helpline.queue.records import CallbackRequest
 from helpline.staff import accounts, actions, auth, board
 from helpline.staff.bp import valid_request_id
 
@@ -104,12 +105,12 @@ def list_callbacks():  # type: ignore[no-untyped-def]
 @bp.get("/callbacks/<request_id>")
 def get_callback(request_id: str):  # type: ignore[no-untyped-def]
     hl = helpline_of()
-    found = callbacks.get(hl.conn, request_id)
+    found = callbacks.load(hl.conn, request_id)
     if found is None:
         return jsonify(error=f"no callback request {request_id}"), 404
     row = board.row_for(found, g.account, time.time())
-    row.update(outcome=found.get("outcome"), completed_by=found.get("completed_by"),
-               completed_at=found.get("completed_at"))
+    row.update(outcome=found.outcome.value if found.outcome else None, completed_by=found.completed_by,
+               completed_at=found.completed_at)
     out: dict[str, Any] = {"request": row}
     if g.account.supervisor:
         out["audit"] = callbacks.audit_trail(hl.conn, request_id)
@@ -122,7 +123,7 @@ def act(request_id: str, action: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True) or {}
     try:
         if action == "claim":
-            result: Any = actions.claim(hl, request_id, g.account)
+            result: CallbackRequest = actions.claim(hl, request_id, g.account)
         elif action == "release":
             result = actions.release(hl, request_id, g.account)
         elif action == "complete":
@@ -137,7 +138,7 @@ def act(request_id: str, action: str):  # type: ignore[no-untyped-def]
             return jsonify(error=f"no action {action!r}: claim, release, complete or call"), 404
     except callbacks.CallbackError as exc:
         return jsonify(error=str(exc)), actions.status_for(exc)
-    found = callbacks.get(hl.conn, request_id) or {**result, "number": result.get("number", "")}
+    found = callbacks.load(hl.conn, request_id) or result  # as the action left it, if it has gone since
     return jsonify(ok=True, message=actions.done_message(action, request_id, result),
                    request=board.row_for(found, g.account, time.time()))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -25,12 +24,9 @@ def order_key(row: dict[str, Any]) -> tuple[int, float, float]:
     return (0 if row["priority"] == "crisis" else 1, float(row["due"]), float(row["created"]))
 
 
-def row_for(request: CallbackRequest | Mapping[str, Any], viewer: Account, now: float) -> dict[str, Any]:
+def row_for(request: CallbackRequest, viewer: Account, now: float) -> dict[str, Any]:
     """One request as ``viewer`` may see it. The number and what the client told the helpline (name, best time)
-    are only shown to the staff member who has claimed it. (A dict from :func:`callbacks.get` is taken too, for
-    the JSON API until it reads :func:`callbacks.load`.)"""
-    if not isinstance(request, CallbackRequest):
-        request = CallbackRequest.from_dict(request)
+    are only shown to the staff member who has claimed it."""
     mine = request.status == Status.CLAIMED and request.claimed_by == viewer.name
     row: dict[str, Any] = {
         "id": request.id,

@@ -66,9 +66,9 @@ def test_a_crisis_request_arrives_without_a_reload_and_is_claimed_called_and_clo
     mine.get_by_role("button", name="Close request").click()
     assert see(page.get_by_text(f"({request_id}) is closed"))
     assert see(page.get_by_text("Nobody is waiting"))
-    request = callbacks.get(server.app.extensions["helpline"].conn, request_id)
-    assert request["status"] == "done" and request["outcome"] == "reached" and request["completed_by"] == "ana"
-    assert request["last_note"].startswith("Talked it through")
+    request = callbacks.load(server.app.extensions["helpline"].conn, request_id)
+    assert request.status == "done" and request.outcome == "reached" and request.completed_by == "ana"
+    assert request.last_note.startswith("Talked it through")
 
 
 def _assert_usable(page) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +101,7 @@ def test_a_second_staff_member_cannot_claim_the_same_request(live, phone_page) -
     other = bo.locator(f"#{request_id}")
     assert "Being called by ana" in other.inner_text() and "+1******0123" in other.inner_text()
     assert other.get_by_role("button", name=re.compile("^Claim")).count() == 0
-    assert callbacks.get(server.app.extensions["helpline"].conn, request_id)["claimed_by"] == "ana"
+    assert callbacks.load(server.app.extensions["helpline"].conn, request_id).claimed_by == "ana"
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page_from_every_staff_url(live, phone_page) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ def test_a_form_without_its_csrf_token_is_refused(live, phone_page) -> None:  # 
         card.get_by_role("button", name=re.compile("^Claim")).click()
     assert posted.value.status == 400
     assert see(page.get_by_role("heading", name="Please try again"))
-    assert callbacks.get(server.app.extensions["helpline"].conn, request_id)["status"] == "open"
+    assert callbacks.load(server.app.extensions["helpline"].conn, request_id).status == "open"
 
 
 def test_queue_screenshot_for_the_readme(live, phone_page, tmp_path) -> None:  # type: ignore[no-untyped-def]
