@@ -168,12 +168,6 @@ class CallbackRequest:
             out[f.name] = value
         return out
 
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> CallbackRequest:
-        """The inverse of :meth:`as_dict` (keys it does not know are ignored)."""
-        known = {f.name for f in fields(cls)}
-        return cls.from_redis(cls(**{k: v for k, v in values.items() if k in known}).to_redis())
-
 
 _STATE_DEFAULTS = asdict(State())
 
