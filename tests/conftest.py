@@ -17,12 +17,23 @@ from helpline.config import Settings, load_settings
 from helpline.context import QUEUE_NAMES
 from helpline.redisdb import EmbeddedRedis
 from helpline.sim.chat import Texter, replies
+from helpline.understanding.crisis import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = "+15555550142"
 # Trained models (topic router, crisis model) are kept by content hash in one folder that every test, and every
 # process a test starts, shares: each is trained once per content change, not once per app.
 os.environ.setdefault("HELPLINE_MODEL_CACHE", str(ROOT / "var" / "model-cache"))
+
+
+# The crisis tests read the real lexicon with fixed organisation variables.
+CRISIS_LEXICON = ROOT / "flows" / "crisis.yaml"
+CRISIS_VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return load_lexicon(CRISIS_LEXICON, CRISIS_VARIABLES)
 
 
 @pytest.fixture(scope="session")

@@ -13,19 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis import load_lexicon, replies
 from helpline.understanding.crisis.evaluate import evaluate, format_report
 from helpline.understanding.crisis.stream import check_stream
+from tests.conftest import CRISIS_LEXICON as LEXICON
+from tests.conftest import CRISIS_VARIABLES as VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
-LEXICON = ROOT / "flows" / "crisis.yaml"
 CORPUS = ROOT / "flows" / "crisis_data" / "crisis_corpus.yaml"
-VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return load_lexicon(LEXICON, VARIABLES)
 
 
 # --- what must raise the alarm (and the shared cases in each language: test_crisis_languages.py) ----------------

@@ -12,19 +12,13 @@ from pathlib import Path
 import pytest
 
 from helpline.errors import ContentError
-from helpline.understanding.crisis import Lexicon, load_lexicon, replies
+from helpline.understanding.crisis import load_lexicon, replies
 from helpline.understanding.crisis.evaluate import evaluate, format_report, load_corpus
 from helpline.understanding.crisis.phrases import anchors_of
+from tests.conftest import CRISIS_VARIABLES as VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
-LEXICON = ROOT / "flows" / "crisis.yaml"
 DATA = ROOT / "flows" / "crisis_data"
-VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return load_lexicon(LEXICON, VARIABLES)
 
 
 @pytest.mark.parametrize("name", ["crisis_corpus.yaml", "crisis_blind.yaml",

@@ -14,20 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from helpline.understanding.crisis import Lexicon, load_lexicon
 from helpline.understanding.crisis.evaluate import load_corpus
 from helpline.understanding.crisis.reading import variants
 from helpline.understanding.crisis.text import Tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-LEXICON = ROOT / "flows" / "crisis.yaml"
 DATA = ROOT / "flows" / "crisis_data"
-VARIABLES = {"org_name": "Harbor Recovery", "org_phone": "1-555-010-0199"}
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return load_lexicon(LEXICON, VARIABLES)
 
 
 # --- what must raise the alarm ------------------------------------------------------------------------------
