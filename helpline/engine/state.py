@@ -33,9 +33,12 @@ class State:
     def from_json(cls, raw: str | bytes | None) -> State:
         if not raw:
             return cls()
-        data: dict[str, Any] = json.loads(raw)
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        return cls.from_dict(json.loads(raw))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        """The state from its parsed JSON; keys it does not know (a record's own fields) are ignored."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

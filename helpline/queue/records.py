@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from helpline.engine.state import State
+from helpline.redisdb import text
 
 
 class Status(StrEnum):
@@ -35,12 +36,8 @@ class Outcome(StrEnum):
 RawHash = Mapping[bytes, bytes] | Mapping[str, str] | Mapping[bytes | str, bytes | str]
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _decoded(raw: RawHash) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in raw.items()}
+    return {text(k): text(v) for k, v in raw.items()}
 
 
 def _number(value: float) -> str:
@@ -50,7 +47,6 @@ def _number(value: float) -> str:
 
 _FLOATS = ("created", "updated", "due", "claimed_at", "claim_expires", "completed_at", "first_claimed_at")
 _INTS = ("requests", "attempts", "alerts")
-_JSON = ("gathered", "topics", "latest")
 
 
 @dataclass(frozen=True)
@@ -194,7 +190,7 @@ class ConversationRecord:
         data: dict[str, Any] = json.loads(raw)
         sids = tuple(data.get("_sids") or ())
         last = data.get("_last") or (sids[-1] if sids else None)
-        return cls(State.from_json(raw), last, tuple(data.get("_reply") or ()), sids)
+        return cls(State.from_dict(data), last, tuple(data.get("_reply") or ()), sids)
 
     def to_redis(self) -> str:
         data: dict[str, Any] = {k: v for k, v in asdict(self.state).items() if v != _STATE_DEFAULTS[k] or k == "node"}
