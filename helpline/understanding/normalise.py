@@ -51,16 +51,22 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        s = ch.lower() if ch < "\x80" else _fold_char(ch)
+        s = _folded(ch)
         out.append(s)
         where.extend([i] * len(s))
     return "".join(out), where
 
 
+def _folded(ch: str) -> str:
+    return ch.lower() if ch < "\x80" else _fold_char(ch)
+
+
 def normalise(text: str) -> str:
     """Folded (:func:`fold`), apostrophes dropped inside words ("don't" -> "dont"), punctuation removed, letter
     runs of 3+ cut to 2 ("sooo" -> "soo"), spaces single."""
-    text = fold(text)[0].replace("'", "").replace("`", "")
+    # fold()'s characters without its offsets, which only the crisis lexicon needs (this runs on every message)
+    text = text.lower() if text.isascii() else "".join(map(_folded, text))
+    text = text.replace("'", "").replace("`", "")
     text = _NON_WORD.sub(" ", text)
     text = _RUNS.sub(r"\1\1", text)
     return " ".join(text.split())
