@@ -3,6 +3,7 @@ written for reading, in English and in Spanish (``name_es`` is ``{name}`` in Spa
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from helpline.hours import spanish_hours
@@ -51,9 +52,15 @@ def content_variables(settings: Settings) -> dict[str, str]:
     }
 
 
-def variables_in(variables: dict[str, str], lang: str) -> dict[str, str]:
-    """``variables`` as a text in ``lang`` sees them: for ``es``, ``{org_hours}`` is ``org_hours_es``'s value."""
-    out = {k: v for k, v in variables.items() if not k.endswith("_es")}
-    if lang == "es":
-        out.update({k[:-3]: v for k, v in variables.items() if k.endswith("_es") and k[:-3] in out})
+def variables_in(variables: Mapping[str, str], lang: str, languages: Iterable[str] = ("en", "es")) -> dict[str, str]:
+    """The variables a text in ``lang`` sees: ``name_<lang>`` (e.g. ``org_hours_es``) stands in for ``name`` and
+    is not a name of its own; every language suffix is hidden from templates. Settings and flows both read
+    their variables through this."""
+    suffixes = tuple(f"_{code}" for code in languages)
+    out = {k: v for k, v in variables.items()
+           if not (k.endswith(suffixes) and k.rsplit("_", 1)[0] in variables)}
+    for key, value in variables.items():
+        base = key[: -len(lang) - 1]
+        if key.endswith(f"_{lang}") and base in variables and value:
+            out[base] = value
     return out

@@ -26,6 +26,7 @@ from helpline.engine.model import Channel, Flow, Node, NodeType, Option, Priorit
 from helpline.engine.schema import FLOW_SCHEMA, NODE_KINDS
 from helpline.errors import ContentError, Problem
 from helpline.understanding.topics import Policy
+from helpline.variables import variables_in
 
 DEFAULT_MAX_SEGMENTS = 2
 # Messages with fields the engine fills when it says them: "did you mean 1 {first} or 2 {second}?"
@@ -78,7 +79,7 @@ class _Builder:
         self.file = file
         self.variables = variables
         self.languages = [str(x) for x in data["languages"]]
-        self.lang_variables = {lang: _variables_in(variables, lang, self.languages) for lang in self.languages}
+        self.lang_variables = {lang: variables_in(variables, lang, self.languages) for lang in self.languages}
         self.max_segments = int(data.get("max_segments", DEFAULT_MAX_SEGMENTS))
         self.max_segments_by_language = {str(k): int(v) for k, v in
                                          (data.get("max_segments_by_language") or {}).items()}
@@ -282,19 +283,6 @@ class _Builder:
         if node.branches and node.expect != "yes_no":
             self.problem(path + ["branches"], "'branches' needs expect: yes_no", node_id)
         return node
-
-def _variables_in(variables: Mapping[str, str], lang: str, languages: list[str]) -> dict[str, str]:
-    """The variables a text in ``lang`` sees: ``name_<lang>`` (e.g. ``org_hours_es``) stands in for ``name`` and
-    is not a name of its own; every language suffix is hidden from templates."""
-    suffixes = tuple(f"_{code}" for code in languages)
-    out = {k: v for k, v in variables.items()
-           if not (k.endswith(suffixes) and k.rsplit("_", 1)[0] in variables)}
-    for key, value in variables.items():
-        base = key[: -len(lang) - 1]
-        if key.endswith(f"_{lang}") and base in variables and value:
-            out[base] = value
-    return out
-
 
 def _tidy(text: str) -> str:
     """Folded YAML leaves stray spaces; keep the line breaks a menu is laid out with, drop the rest."""
