@@ -9,9 +9,9 @@ breathing" needs a bystander's steps (911, naloxone, on their side), "i took all
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from helpline.understanding.crisis import Verdict
+from helpline.understanding.normalise import normalise
 
 OVERDOSE_SELF = "overdose_self"
 SUICIDE_INGESTION = "suicide_ingestion"
@@ -30,17 +30,9 @@ _SELF = re.compile(
     r"me estoy muriendo|me siento)\b")
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, no apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("'", "").replace("\u2019", "")
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
 def first_person(text: str) -> bool:
     """True when the message is about the writer ("i took too many", "me tomé todas"), not someone else."""
-    folded = fold(text)
+    folded = normalise(text)
     return bool(_SELF.search(folded)) and not _OTHER.search(folded)
 
 
